@@ -1,0 +1,64 @@
+// Nacre configuration: a struct, a TOML file, or environment variables.
+//
+// Precedence (lowest first): built-in defaults, the TOML file named by
+// NACRE_CONFIG, then the NACRE_* environment variables. Every bad value is
+// reported with the name of the key (TOML key or environment variable).
+#pragma once
+
+#include <nacre/export.h>
+#include <nacre/status.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace nacre {
+
+// Environment variables Nacre reads (names are part of the API).
+inline constexpr const char* kEnvConfig = "NACRE_CONFIG";              // TOML file path
+inline constexpr const char* kEnvServers = "NACRE_SERVERS";            // runtime.servers
+inline constexpr const char* kEnvStore = "NACRE_STORE";                // store.kind
+inline constexpr const char* kEnvStoreDir = "NACRE_STORE_DIR";         // store.dir
+inline constexpr const char* kEnvStripeSize = "NACRE_STRIPE_SIZE";     // layout.stripe_size
+inline constexpr const char* kEnvStripeCount = "NACRE_STRIPE_COUNT";   // layout.stripe_count
+inline constexpr const char* kEnvMaxRpc = "NACRE_MAX_RPC_BYTES";       // transport.max_rpc_bytes
+inline constexpr const char* kEnvAddress = "NACRE_ADDRESS";            // client.address
+inline constexpr const char* kEnvLogLevel = "NACRE_LOG";               // log.level
+
+// Kinds of object store a server can use.
+enum class StoreKind { kMemory, kDirectory };
+
+struct NACRE_API Config {
+  // [runtime] servers: how many ranks of the job become servers (embedded).
+  int servers = 1;
+  // [store] kind = "memory" | "directory"; dir: each server k uses <dir>/server-<k>.
+  StoreKind store = StoreKind::kMemory;
+  std::string store_dir;
+  // [layout] defaults for the root directory: stripe_size (multiple of
+  // 64 KiB; "1MiB" style strings accepted), stripe_count (-1 = all servers).
+  uint64_t stripe_size = 1 << 20;
+  int32_t stripe_count = -1;
+  // [transport] max_rpc_bytes: largest data payload of one RPC (64 KiB..16 MiB).
+  uint64_t max_rpc_bytes = 4 << 20;
+  // [client] address: how a client job finds a standalone server job
+  // (a published service name or an MPI port string).
+  std::string address;
+  // [log] level = "error" | "warn" | "info" | "debug".
+  std::string log_level = "warn";
+
+  // Checks every field; the error names the offending key.
+  Status validate() const;
+
+  // Parses TOML text (origin names the file in error messages) on top of the
+  // current values. Unknown keys are errors.
+  Status merge_toml(const std::string& text, const std::string& origin);
+  Status merge_toml_file(const std::string& path);
+  // Applies NACRE_* environment variables on top of the current values.
+  Status merge_environment();
+
+  // Defaults, then NACRE_CONFIG (if set), then the environment; validated.
+  static Result<Config> load();
+};
+
+NACRE_API const char* to_string(StoreKind kind);
+
+}  // namespace nacre

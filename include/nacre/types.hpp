@@ -1,0 +1,49 @@
+// Plain value types of the Nacre API: file attributes, directory entries,
+// open flags.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace nacre {
+
+enum class FileType : uint8_t { kRegular = 1, kDirectory = 2 };
+
+struct Timespec {
+  int64_t sec = 0;
+  int64_t nsec = 0;
+  auto operator<=>(const Timespec&) const = default;
+};
+
+// POSIX-like attributes. size is the file size across all stripes (the
+// client asks the object servers, a "glimpse"); mtime is the later of the
+// metadata server's and the objects' modification times.
+struct FileStat {
+  uint64_t ino = 0;
+  FileType type = FileType::kRegular;
+  uint32_t mode = 0;   // permission bits (07777)
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t nlink = 0;
+  uint64_t size = 0;
+  Timespec atime, mtime, ctime;
+};
+
+struct DirEntry {
+  std::string name;
+  FileType type = FileType::kRegular;
+  uint64_t ino = 0;
+};
+
+// Open flags, combinable with |. Exactly one of kRead, kWrite, kReadWrite.
+namespace open_flags {
+inline constexpr uint32_t kRead = 1;
+inline constexpr uint32_t kWrite = 2;
+inline constexpr uint32_t kReadWrite = kRead | kWrite;
+inline constexpr uint32_t kCreate = 4;     // create if missing
+inline constexpr uint32_t kExclusive = 8;  // with kCreate: fail with EEXIST if present
+inline constexpr uint32_t kTruncate = 16;  // truncate to 0 on open (needs write access)
+inline constexpr uint32_t kAll = 31;
+}  // namespace open_flags
+
+}  // namespace nacre

@@ -1,0 +1,232 @@
+#include "client/client_core.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <string>
+
+namespace nacre::client {
+
+using transport::Call;
+using wire::MsgType;
+
+ClientCore::ClientCore(std::unique_ptr<transport::ClientTransport> transport,
+                       uint64_t max_rpc_bytes)
+    : transport_(std::move(transport)), max_rpc_bytes_(max_rpc_bytes) {
+  cred_.uid = static_cast<uint32_t>(::getuid());
+  cred_.gid = static_cast<uint32_t>(::getgid());
+}
+
+Status parse_reply(const Call& call, uint16_t request_type, std::vector<uint8_t>* body) {
+  const size_t total = call.reply.size() + call.reply_data_received;
+  auto h = wire::decode_header(call.reply, total);
+  if (!h) return h.status().with_context("bad reply from server " + std::to_string(call.server));
+  if (h->request_id != call.request_id || h->type != (request_type | wire::kReplyBit))
+    return Status::error(EPROTO, "server " + std::to_string(call.server) +
+                                     " answered a different request");
+  if (h->status != 0) {
+    std::string text;
+    if (call.in_data.empty()) {
+      const size_t at = wire::kFrameHeaderSize + h->body_len;
+      text.assign(reinterpret_cast<const char*>(call.reply.data()) + at, call.reply.size() - at);
+    } else {
+      size_t left = call.reply_data_received;
+      for (const auto& s : call.in_data) {
+        const size_t take = std::min(left, s.len);
+        text.append(static_cast<const char*>(s.ptr), take);
+        left -= take;
+      }
+    }
+    return Status::error(h->status, text.empty() ? "server error" : text);
+  }
+  if (body) body->assign(call.reply.begin() + wire::kFrameHeaderSize,
+                         call.reply.begin() + wire::kFrameHeaderSize + h->body_len);
+  return Status::ok();
+}
+
+Call ClientCore::make_call(int server, MsgType type, const std::vector<uint8_t>& body,
+                           uint64_t data_len) {
+  Call c;
+  c.server = server;
+  c.request_id = next_request_++;
+  c.head = wire::build_frame(static_cast<uint16_t>(type), c.request_id, 0, body, data_len);
+  return c;
+}
+
+Status ClientCore::run(std::vector<Call>& calls, std::vector<std::vector<uint8_t>>* bodies) {
+  if (bodies) bodies->assign(calls.size(), {});
+  Status first_error;
+  for (size_t at = 0; at < calls.size(); at += kWindow) {
+    const size_t n = std::min(kWindow, calls.size() - at);
+    NACRE_RETURN_IF_ERROR(transport_->exchange(std::span<Call>(calls.data() + at, n)));
+    for (size_t i = at; i < at + n; ++i) {
+      const uint16_t type = static_cast<uint16_t>(calls[i].head[6] | (calls[i].head[7] << 8));
+      Status s = parse_reply(calls[i], type, bodies ? &(*bodies)[i] : nullptr);
+      if (!s && first_error.is_ok()) first_error = s;
+    }
+  }
+  return first_error;
+}
+
+Status ClientCore::control_call(int server, MsgType type, std::vector<uint8_t> body,
+                                std::vector<uint8_t>* reply_body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Call> calls;
+  calls.push_back(make_call(server, type, body, 0));
+  std::vector<std::vector<uint8_t>> bodies;
+  NACRE_RETURN_IF_ERROR(run(calls, &bodies));
+  if (reply_body) *reply_body = std::move(bodies[0]);
+  return Status::ok();
+}
+
+Status ClientCore::hello() {
+  wire::HelloReply rep;
+  NACRE_RETURN_IF_ERROR(mds_call(MsgType::kHello, wire::HelloRequest{}, &rep));
+  if (static_cast<int>(rep.server_count) != server_count())
+    return Status::error(EPROTO, "server reports " + std::to_string(rep.server_count) +
+                                     " servers but the job sees " +
+                                     std::to_string(server_count()));
+  if (rep.max_rpc_bytes < max_rpc_bytes_) max_rpc_bytes_ = rep.max_rpc_bytes;
+  if (max_rpc_bytes_ == 0) return Status::error(EPROTO, "server reports max_rpc_bytes 0");
+  return Status::ok();
+}
+
+namespace {
+Status check_layout(const Layout& l, int servers) {
+  if (l.stripe_size == 0 || l.stripes.empty())
+    return Status::error(EPROTO, "file has an empty layout");
+  for (const auto& s : l.stripes)
+    if (static_cast<int>(s.server) >= servers)
+      return Status::error(EPROTO, "layout names server " + std::to_string(s.server) +
+                                       " of " + std::to_string(servers));
+  return Status::ok();
+}
+Status check_range(uint64_t offset, uint64_t len) {
+  if (offset > kMaxFileSize || len > kMaxFileSize - offset)
+    return Status::error(EFBIG, "range at offset " + std::to_string(offset) + " of " +
+                                    std::to_string(len) +
+                                    " bytes goes past the maximum file size 2^60");
+  return Status::ok();
+}
+}  // namespace
+
+Status ClientCore::write(const Layout& layout, uint64_t offset, const void* buf, size_t len) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  NACRE_RETURN_IF_ERROR(check_range(offset, len));
+  if (len == 0) return Status::ok();
+  const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
+  auto plan = layout::plan_transfer(g, offset, len, max_rpc_bytes_);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Call> calls;
+  calls.reserve(plan.size());
+  for (const auto& r : plan) {
+    const StripeTarget& t = layout.stripes[r.stripe_index];
+    Call c = make_call(static_cast<int>(t.server), MsgType::kObjWrite,
+                       wire::encode_body(wire::ObjWriteRequest{t.object_id, r.object_offset}),
+                       r.length);
+    for (const auto& s : r.segments)
+      c.out_data.push_back({static_cast<const uint8_t*>(buf) + s.buffer_offset, s.length});
+    calls.push_back(std::move(c));
+  }
+  return run(calls, nullptr);
+}
+
+Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf, size_t len) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  NACRE_RETURN_IF_ERROR(check_range(offset, len));
+  if (len == 0) return size_t{0};
+  const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
+  auto plan = layout::plan_transfer(g, offset, len, max_rpc_bytes_);
+  bool short_read = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Call> calls;
+    calls.reserve(plan.size());
+    for (const auto& r : plan) {
+      const StripeTarget& t = layout.stripes[r.stripe_index];
+      Call c = make_call(static_cast<int>(t.server), MsgType::kObjRead,
+                         wire::encode_body(wire::ObjReadRequest{t.object_id, r.object_offset, r.length}),
+                         0);
+      c.reply_prefix = wire::kObjReadReplyPrefix;
+      for (const auto& s : r.segments)
+        c.in_data.push_back({static_cast<uint8_t*>(buf) + s.buffer_offset, s.length});
+      calls.push_back(std::move(c));
+    }
+    NACRE_RETURN_IF_ERROR(run(calls, nullptr));
+    // Bytes past an object's end are holes or past end of file: zero them.
+    for (size_t i = 0; i < calls.size(); ++i) {
+      size_t skip = calls[i].reply_data_received;
+      if (skip >= plan[i].length) continue;
+      short_read = true;
+      for (const auto& s : calls[i].in_data) {
+        if (skip >= s.len) { skip -= s.len; continue; }
+        std::memset(static_cast<uint8_t*>(s.ptr) + skip, 0, s.len - skip);
+        skip = 0;
+      }
+    }
+  }
+  if (!short_read) return len;
+  Timespec ignored;
+  auto size = glimpse(layout, &ignored);
+  if (!size) return size.status();
+  if (*size <= offset) return size_t{0};
+  return static_cast<size_t>(std::min<uint64_t>(len, *size - offset));
+}
+
+Status ClientCore::per_object(const Layout& layout, MsgType type,
+                              const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
+                              std::vector<std::vector<uint8_t>>* bodies) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Call> calls;
+  for (uint32_t i = 0; i < layout.stripe_count(); ++i)
+    calls.push_back(make_call(static_cast<int>(layout.stripes[i].server), type, body_for(i), 0));
+  return run(calls, bodies);
+}
+
+Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime) {
+  std::vector<std::vector<uint8_t>> bodies;
+  NACRE_RETURN_IF_ERROR(per_object(layout, MsgType::kObjStat, [&](uint32_t i) {
+    return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
+  }, &bodies));
+  std::vector<uint64_t> sizes;
+  for (const auto& b : bodies) {
+    wire::ObjStatReply r;
+    NACRE_RETURN_IF_ERROR(wire::decode_body(b, r, "OBJ_STAT reply"));
+    sizes.push_back(r.size);
+    if (r.mtime.v > *mtime) *mtime = r.mtime.v;
+  }
+  return layout::file_size_from_object_sizes({layout.stripe_size, layout.stripe_count()}, sizes);
+}
+
+Status ClientCore::truncate_objects(const Layout& layout, uint64_t size) {
+  NACRE_RETURN_IF_ERROR(check_range(size, 0));
+  const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
+  return per_object(layout, MsgType::kObjTruncate, [&](uint32_t i) {
+    return wire::encode_body(wire::ObjTruncateRequest{
+        layout.stripes[i].object_id, layout::object_size_for_file_size(g, i, size)});
+  }, nullptr);
+}
+
+Status ClientCore::destroy_objects(const Layout& layout) {
+  return per_object(layout, MsgType::kObjDestroy, [&](uint32_t i) {
+    return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
+  }, nullptr);
+}
+
+Status ClientCore::sync_objects(const Layout& layout) {
+  return per_object(layout, MsgType::kObjSync, [&](uint32_t i) {
+    return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
+  }, nullptr);
+}
+
+Status ClientCore::disconnect() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Call> calls;
+  for (int s = 0; s < server_count(); ++s) calls.push_back(make_call(s, MsgType::kDisconnect, {}, 0));
+  return run(calls, nullptr);
+}
+
+}  // namespace nacre::client

@@ -1,0 +1,89 @@
+// nacre::File: data calls on an open handle, forwarded to the client core.
+#include "client/client_core.hpp"
+#include "common/log.hpp"
+
+#include <nacre/file.hpp>
+
+namespace nacre {
+
+File::File(std::shared_ptr<client::ClientCore> core, std::unique_ptr<client::OpenFile> state)
+    : core_(std::move(core)), state_(std::move(state)) {}
+File::File(File&&) noexcept = default;
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    if (state_) (void)close();
+    core_ = std::move(other.core_);
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+File::~File() {
+  if (state_) {
+    Status s = close();
+    if (!s) log::error("closing " + s.to_string());
+  }
+}
+
+namespace {
+const std::string kNoPath;
+const Layout kNoLayout;
+Status not_open() { return Status::error(EBADF, "file is not open"); }
+}  // namespace
+
+const std::string& File::path() const { return state_ ? state_->path : kNoPath; }
+const Layout& File::layout() const { return state_ ? state_->layout : kNoLayout; }
+
+Result<size_t> File::write_at(uint64_t offset, const void* buf, size_t len) {
+  if (!state_) return not_open();
+  if (!(state_->flags & open_flags::kWrite))
+    return Status::error(EBADF, "write to " + state_->path + ": not open for writing");
+  if (len && !buf) return Status::error(EINVAL, "write to " + state_->path + ": null buffer");
+  NACRE_RETURN_IF_ERROR(core_->write(state_->layout, offset, buf, len).with_context("write to " + state_->path));
+  return len;
+}
+
+Result<size_t> File::read_at(uint64_t offset, void* buf, size_t len) {
+  if (!state_) return not_open();
+  if (!(state_->flags & open_flags::kRead))
+    return Status::error(EBADF, "read from " + state_->path + ": not open for reading");
+  if (len && !buf) return Status::error(EINVAL, "read from " + state_->path + ": null buffer");
+  auto n = core_->read(state_->layout, offset, buf, len);
+  if (!n) return n.status().with_context("read from " + state_->path);
+  return n;
+}
+
+Status File::sync() {
+  if (!state_) return not_open();
+  return core_->sync_objects(state_->layout).with_context("sync " + state_->path);
+}
+
+Result<uint64_t> File::size() {
+  if (!state_) return not_open();
+  Timespec mtime;
+  auto s = core_->glimpse(state_->layout, &mtime);
+  if (!s) return s.status().with_context("size of " + state_->path);
+  return s;
+}
+
+Status File::set_size(uint64_t size) {
+  if (!state_) return not_open();
+  if (!(state_->flags & open_flags::kWrite))
+    return Status::error(EBADF, "set_size of " + state_->path + ": not open for writing");
+  return core_->truncate_objects(state_->layout, size).with_context("set_size of " + state_->path);
+}
+
+Status File::close() {
+  if (!state_) return Status::ok();
+  std::unique_ptr<client::OpenFile> st = std::move(state_);
+  wire::ReleaseReply rep;
+  NACRE_RETURN_IF_ERROR(core_->mds_call(wire::MsgType::kClose, wire::CloseRequest{st->ino}, &rep)
+                            .with_context("close " + st->path));
+  if (rep.destroy) {
+    Layout l = rep.layout.to_layout();
+    if (!l.stripes.empty())
+      NACRE_RETURN_IF_ERROR(core_->destroy_objects(l).with_context("close " + st->path));
+  }
+  return Status::ok();
+}
+
+}  // namespace nacre

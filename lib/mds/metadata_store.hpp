@@ -1,0 +1,72 @@
+// Metadata service seam: the namespace (directories, files, attributes,
+// layouts) behind an interface, so a durable store can replace the
+// in-memory one. Used by the metadata server's single service thread.
+#pragma once
+
+#include <nacre/layout.hpp>
+#include <nacre/status.hpp>
+#include <nacre/types.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nacre::mds {
+
+struct Credentials {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+struct OpenResult {
+  bool created = false;
+  FileStat stat;   // size is 0: the client asks the objects
+  Layout layout;
+};
+
+// What the caller must do after the last name/open of a file went away.
+struct Release {
+  bool destroy = false;  // destroy the objects of layout
+  Layout layout;
+};
+
+struct StatResult {
+  FileStat stat;
+  Layout layout;  // empty for directories
+};
+
+struct DirPage {
+  std::vector<DirEntry> entries;
+  uint64_t next_cookie = 0;
+  bool done = true;
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+  virtual Status mkdir(const std::string& path, uint32_t mode, const Credentials& cred) = 0;
+  virtual Status rmdir(const std::string& path, const Credentials& cred) = 0;
+  // flags: nacre::open_flags. Counts an open handle until close(ino).
+  virtual Result<OpenResult> open(const std::string& path, uint32_t flags, uint32_t mode,
+                                  const Credentials& cred, const LayoutRequest& layout) = 0;
+  virtual Result<Release> close(uint64_t ino) = 0;
+  virtual Result<StatResult> stat(const std::string& path) = 0;
+  virtual Result<Release> unlink(const std::string& path, const Credentials& cred) = 0;
+  virtual Result<Release> rename(const std::string& from, const std::string& to,
+                                 const Credentials& cred) = 0;
+  virtual Result<DirPage> readdir(const std::string& path, uint64_t cookie, uint32_t max) = 0;
+  // mask: wire::kSetattrMode | wire::kSetattrMtimeNow.
+  virtual Status setattr(const std::string& path, uint32_t mask, uint32_t mode,
+                         const Credentials& cred) = 0;
+  virtual Status set_dir_layout(const std::string& path, const LayoutRequest& layout) = 0;
+  virtual Result<LayoutRequest> get_dir_layout(const std::string& path) = 0;
+};
+
+// root_default: the root directory's default layout (complete: stripe_size
+// set, stripe_count -1 or 1..servers). Errors of bad layouts name the field.
+std::unique_ptr<MetadataStore> make_memory_metadata(uint32_t servers, LayoutRequest root_default);
+
+// Checks a layout request against the server count; zeros mean "inherit".
+Status validate_layout_request(const LayoutRequest& r, uint32_t servers);
+
+}  // namespace nacre::mds

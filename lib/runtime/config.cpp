@@ -1,0 +1,203 @@
+// Config parsing: TOML (toml++) and NACRE_* environment variables.
+#define TOML_HEADER_ONLY 0
+#include <toml++/toml.h>
+
+#include "common/log.hpp"
+#include "wire/frame.hpp"
+
+#include <nacre/config.hpp>
+#include <nacre/layout.hpp>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace nacre {
+
+const char* to_string(StoreKind kind) {
+  return kind == StoreKind::kMemory ? "memory" : "directory";
+}
+
+namespace {
+
+Status bad(const std::string& key, const std::string& why) {
+  return Status::error(EINVAL, "config key '" + key + "': " + why);
+}
+
+// "1048576", "1MiB", "64KiB", "1 GiB", "4M" -> bytes.
+Result<uint64_t> parse_size(const std::string& key, const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  size_t start = i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == start) return bad(key, "'" + text + "' is not a size (examples: 1048576, 1MiB, 64KiB)");
+  if (i - start > 18) return bad(key, "'" + text + "' is too large");
+  uint64_t v = std::stoull(text.substr(start, i - start));
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  std::string unit = text.substr(i);
+  uint64_t mul = 1;
+  if (unit.empty() || unit == "B") mul = 1;
+  else if (unit == "K" || unit == "KiB" || unit == "k") mul = 1ull << 10;
+  else if (unit == "M" || unit == "MiB") mul = 1ull << 20;
+  else if (unit == "G" || unit == "GiB") mul = 1ull << 30;
+  else return bad(key, "unknown size unit '" + unit + "' (use KiB, MiB or GiB)");
+  if (v > (~0ull) / mul) return bad(key, "'" + text + "' is too large");
+  return v * mul;
+}
+
+Result<int64_t> parse_int(const std::string& key, const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || errno != 0 || *end != '\0')
+    return bad(key, "'" + text + "' is not an integer");
+  return static_cast<int64_t>(v);
+}
+
+Result<StoreKind> parse_store(const std::string& key, const std::string& text) {
+  if (text == "memory") return StoreKind::kMemory;
+  if (text == "directory") return StoreKind::kDirectory;
+  return bad(key, "'" + text + "' is not a store kind (memory or directory)");
+}
+
+}  // namespace
+
+Status Config::validate() const {
+  if (servers < 1 || servers > 4096)
+    return bad("runtime.servers", "must be between 1 and 4096 (got " + std::to_string(servers) + ")");
+  if (store == StoreKind::kDirectory && store_dir.empty())
+    return bad("store.dir", "must be set when store.kind is \"directory\"");
+  if (stripe_size == 0 || stripe_size % kStripeSizeUnit != 0 || stripe_size > kMaxStripeSize)
+    return bad("layout.stripe_size", "must be a multiple of 64 KiB up to 4 GiB (got " +
+                                         std::to_string(stripe_size) + ")");
+  if (stripe_count == 0 || stripe_count < -1 || stripe_count > servers)
+    return bad("layout.stripe_count", "must be -1 (all servers) or 1.." + std::to_string(servers) +
+                                          " (got " + std::to_string(stripe_count) + ")");
+  if (max_rpc_bytes < (64u << 10) || max_rpc_bytes > wire::kMaxDataBytes)
+    return bad("transport.max_rpc_bytes", "must be between 64 KiB and 16 MiB (got " +
+                                              std::to_string(max_rpc_bytes) + ")");
+  log::Level l;
+  if (!log::parse_level(log_level, &l))
+    return bad("log.level", "'" + log_level + "' is not one of error, warn, info, debug");
+  return Status::ok();
+}
+
+Status Config::merge_toml(const std::string& text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+        << e.description();
+    return Status::error(EINVAL, "config file " + msg.str());
+  }
+  static const std::set<std::string> known = {
+      "runtime.servers", "store.kind", "store.dir", "layout.stripe_size", "layout.stripe_count",
+      "transport.max_rpc_bytes", "client.address", "log.level"};
+  static const std::set<std::string> sections = {"runtime", "store", "layout", "transport",
+                                                 "client", "log"};
+  for (auto&& [section, node] : root) {
+    const std::string s(section.str());
+    if (!sections.count(s)) return bad(s, "unknown section in " + origin);
+    const toml::table* t = node.as_table();
+    if (!t) return bad(s, "must be a table ([" + s + "]) in " + origin);
+    for (auto&& [k, v] : *t) {
+      const std::string key = s + "." + std::string(k.str());
+      if (!known.count(key)) return bad(key, "unknown key in " + origin);
+      auto as_text = [&]() -> Result<std::string> {
+        if (auto x = v.value<std::string>()) return *x;
+        if (auto x = v.value<int64_t>()) return std::to_string(*x);
+        return bad(key, "must be a string or an integer in " + origin);
+      };
+      auto txt = as_text();
+      if (!txt) return txt.status();
+      if (key == "runtime.servers") {
+        if (!v.is_integer()) return bad(key, "must be an integer in " + origin);
+        auto n = parse_int(key, *txt);
+        if (!n) return n.status();
+        servers = static_cast<int>(*n);
+      } else if (key == "store.kind") {
+        auto k2 = parse_store(key, *txt);
+        if (!k2) return k2.status();
+        store = *k2;
+      } else if (key == "store.dir") {
+        store_dir = *txt;
+      } else if (key == "layout.stripe_size") {
+        auto n = parse_size(key, *txt);
+        if (!n) return n.status();
+        stripe_size = *n;
+      } else if (key == "layout.stripe_count") {
+        auto n = parse_int(key, *txt);
+        if (!n) return n.status();
+        stripe_count = static_cast<int32_t>(*n);
+      } else if (key == "transport.max_rpc_bytes") {
+        auto n = parse_size(key, *txt);
+        if (!n) return n.status();
+        max_rpc_bytes = *n;
+      } else if (key == "client.address") {
+        address = *txt;
+      } else if (key == "log.level") {
+        log_level = *txt;
+      }
+    }
+  }
+  return Status::ok();
+}
+
+Status Config::merge_toml_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::error(ENOENT, "config file " + path + " cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return merge_toml(ss.str(), path);
+}
+
+Status Config::merge_environment() {
+  auto env = [](const char* name) -> const char* {
+    const char* v = std::getenv(name);
+    return v && *v ? v : nullptr;
+  };
+  if (const char* v = env(kEnvServers)) {
+    auto n = parse_int(kEnvServers, v);
+    if (!n) return n.status();
+    servers = static_cast<int>(*n);
+  }
+  if (const char* v = env(kEnvStore)) {
+    auto k = parse_store(kEnvStore, v);
+    if (!k) return k.status();
+    store = *k;
+  }
+  if (const char* v = env(kEnvStoreDir)) store_dir = v;
+  if (const char* v = env(kEnvStripeSize)) {
+    auto n = parse_size(kEnvStripeSize, v);
+    if (!n) return n.status();
+    stripe_size = *n;
+  }
+  if (const char* v = env(kEnvStripeCount)) {
+    auto n = parse_int(kEnvStripeCount, v);
+    if (!n) return n.status();
+    stripe_count = static_cast<int32_t>(*n);
+  }
+  if (const char* v = env(kEnvMaxRpc)) {
+    auto n = parse_size(kEnvMaxRpc, v);
+    if (!n) return n.status();
+    max_rpc_bytes = *n;
+  }
+  if (const char* v = env(kEnvAddress)) address = v;
+  if (const char* v = env(kEnvLogLevel)) log_level = v;
+  return Status::ok();
+}
+
+Result<Config> Config::load() {
+  Config c;
+  if (const char* path = std::getenv(kEnvConfig); path && *path)
+    NACRE_RETURN_IF_ERROR(c.merge_toml_file(path));
+  NACRE_RETURN_IF_ERROR(c.merge_environment());
+  NACRE_RETURN_IF_ERROR(c.validate());
+  return c;
+}
+
+}  // namespace nacre

@@ -1,0 +1,34 @@
+// Internal state of nacre::Runtime (embedded and standalone).
+#pragma once
+
+#include "client/client_core.hpp"
+#include "store/object_store.hpp"
+
+#include <nacre/runtime.hpp>
+
+#include <mpi.h>
+
+#include <memory>
+
+namespace nacre {
+
+struct Runtime::Impl {
+  bool server = false;
+  bool shut_down = false;
+  MPI_Comm nacre_comm = MPI_COMM_NULL;   // embedded: dup of the job's comm
+  MPI_Comm client_comm = MPI_COMM_NULL;  // clients only
+  MPI_Comm inter = MPI_COMM_NULL;        // standalone: link to the server job
+  std::shared_ptr<client::ClientCore> core;
+  FileSystem fs;
+  ~Impl();
+};
+
+namespace runtime {
+// Creates the object store a server rank uses under config (memory, or
+// <store_dir>/server-<index> for the directory store).
+Result<std::unique_ptr<store::ObjectStore>> make_store(const Config& config, int index);
+// Applies config.log_level to this process's logging.
+void apply_log_level(const Config& config);
+}  // namespace runtime
+
+}  // namespace nacre

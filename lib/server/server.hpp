@@ -1,0 +1,47 @@
+// One Nacre server rank: an object server, plus the metadata service on the
+// rank that hosts it. Serves requests from a ServerTransport until every
+// client link has disconnected (and, standalone, a shutdown was requested).
+#pragma once
+
+#include "mds/metadata_store.hpp"
+#include "store/object_store.hpp"
+#include "transport/transport.hpp"
+#include "wire/rpc.hpp"
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace nacre::server {
+
+struct ServerOptions {
+  uint32_t index = 0;          // this server's rank among servers
+  uint32_t server_count = 1;
+  uint64_t max_rpc_bytes = 4 << 20;
+};
+
+class Server {
+ public:
+  // metadata may be null (this rank is not the metadata server).
+  Server(ServerOptions options, std::unique_ptr<store::ObjectStore> objects,
+         std::unique_ptr<mds::MetadataStore> metadata);
+
+  // Blocking service loop on the calling thread. Returns OK when the
+  // transport is finished; non-OK on a fatal transport error (the caller
+  // must then abort the job so clients do not hang).
+  Status serve(transport::ServerTransport& transport);
+
+  // Handles one message and sends its reply (exposed for tests).
+  Status handle(transport::ServerTransport& transport, const transport::Incoming& in);
+
+ private:
+  Status dispatch(const wire::Request& req, wire::Reply& reply, transport::ServerTransport& t,
+                  bool* link_done);
+  ServerOptions opts_;
+  std::unique_ptr<store::ObjectStore> objects_;
+  std::unique_ptr<mds::MetadataStore> metadata_;
+  std::map<int, int> disconnected_;   // link -> client ranks that said DISCONNECT
+  std::vector<uint8_t> read_buffer_;  // reused by OBJ_READ
+};
+
+}  // namespace nacre::server

@@ -1,0 +1,106 @@
+#include "store/object_store.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <unordered_map>
+
+namespace nacre::store {
+
+Timespec now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return Timespec{ts.tv_sec, ts.tv_nsec};
+}
+
+namespace {
+
+constexpr uint64_t kChunk = 1 << 20;
+
+struct MemObject {
+  uint64_t size = 0;
+  Timespec mtime;
+  std::map<uint64_t, std::unique_ptr<uint8_t[]>> chunks;  // chunk index -> kChunk bytes
+};
+
+class MemoryStore final : public ObjectStore {
+ public:
+  const char* kind() const override { return "memory"; }
+
+  Result<uint64_t> write(uint64_t id, uint64_t offset, std::span<const uint8_t> data) override {
+    MemObject& o = objects_[id];
+    uint64_t pos = offset;
+    size_t done = 0;
+    while (done < data.size()) {
+      const uint64_t idx = pos / kChunk, in = pos % kChunk;
+      const size_t take = std::min<uint64_t>(kChunk - in, data.size() - done);
+      auto& chunk = o.chunks[idx];
+      if (!chunk) {
+        chunk.reset(new (std::nothrow) uint8_t[kChunk]);
+        if (!chunk) return Status::error(ENOSPC, "memory store: out of memory");
+        std::memset(chunk.get(), 0, kChunk);
+      }
+      std::memcpy(chunk.get() + in, data.data() + done, take);
+      done += take;
+      pos += take;
+    }
+    o.size = std::max(o.size, offset + data.size());
+    o.mtime = now();
+    return o.size;
+  }
+
+  Result<uint64_t> read(uint64_t id, uint64_t offset, std::span<uint8_t> out,
+                        uint64_t* object_size) override {
+    auto it = objects_.find(id);
+    *object_size = it == objects_.end() ? 0 : it->second.size;
+    if (it == objects_.end() || offset >= it->second.size) return uint64_t{0};
+    const MemObject& o = it->second;
+    const uint64_t n = std::min<uint64_t>(out.size(), o.size - offset);
+    uint64_t done = 0;
+    while (done < n) {
+      const uint64_t pos = offset + done, idx = pos / kChunk, in = pos % kChunk;
+      const uint64_t take = std::min(kChunk - in, n - done);
+      auto c = o.chunks.find(idx);
+      if (c == o.chunks.end()) std::memset(out.data() + done, 0, take);
+      else std::memcpy(out.data() + done, c->second.get() + in, take);
+      done += take;
+    }
+    return n;
+  }
+
+  Result<ObjectInfo> stat(uint64_t id) override {
+    auto it = objects_.find(id);
+    if (it == objects_.end()) return ObjectInfo{};
+    return ObjectInfo{it->second.size, it->second.mtime};
+  }
+
+  Status truncate(uint64_t id, uint64_t size) override {
+    MemObject& o = objects_[id];
+    if (size < o.size) {
+      // Drop whole chunks past the end, zero the tail of the partial one.
+      o.chunks.erase(o.chunks.lower_bound((size + kChunk - 1) / kChunk), o.chunks.end());
+      auto c = o.chunks.find(size / kChunk);
+      if (c != o.chunks.end() && size % kChunk)
+        std::memset(c->second.get() + size % kChunk, 0, kChunk - size % kChunk);
+    }
+    o.size = size;
+    o.mtime = now();
+    return Status::ok();
+  }
+
+  Status destroy(uint64_t id) override {
+    objects_.erase(id);
+    return Status::ok();
+  }
+  Status sync(uint64_t) override { return Status::ok(); }
+
+ private:
+  std::unordered_map<uint64_t, MemObject> objects_;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectStore> make_memory_store() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace nacre::store

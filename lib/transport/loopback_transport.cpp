@@ -1,0 +1,130 @@
+#include "transport/loopback_transport.hpp"
+
+#include "wire/frame.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace nacre::transport {
+
+class LoopbackClient final : public ClientTransport {
+ public:
+  LoopbackClient(LoopbackNetwork& net, int index) : net_(net), index_(index) {}
+  int server_count() const override { return net_.servers_; }
+
+  Status exchange(std::span<Call> calls) override {
+    std::unique_lock<std::mutex> lock(net_.mu_);
+    int remaining = static_cast<int>(calls.size());
+    for (Call& c : calls) {
+      if (c.server < 0 || c.server >= net_.servers_)
+        return Status::error(EINVAL, "no server " + std::to_string(c.server));
+      LoopbackNetwork::Envelope env;
+      env.peer = PeerId{0, index_};
+      env.message = c.head;
+      for (const auto& s : c.out_data) {
+        const auto* p = static_cast<const uint8_t*>(s.ptr);
+        env.message.insert(env.message.end(), p, p + s.len);
+      }
+      c.reply.clear();
+      c.reply_data_received = 0;
+      net_.waiting_[{index_, c.request_id}] = {&c, &remaining};
+      net_.queues_[c.server].push_back(std::move(env));
+    }
+    net_.cv_.notify_all();
+    net_.cv_.wait(lock, [&] { return remaining == 0; });
+    return Status::ok();
+  }
+
+ private:
+  LoopbackNetwork& net_;
+  int index_;
+};
+
+class LoopbackServer final : public ServerTransport {
+ public:
+  LoopbackServer(LoopbackNetwork& net, int index) : net_(net), index_(index) {}
+
+  Status receive(Incoming& in, bool* finished) override {
+    std::unique_lock<std::mutex> lock(net_.mu_);
+    net_.cv_.wait(lock, [&] { return !net_.queues_[index_].empty() || finished_; });
+    if (net_.queues_[index_].empty()) {
+      *finished = true;
+      return Status::ok();
+    }
+    *finished = false;
+    current_ = std::move(net_.queues_[index_].front());
+    net_.queues_[index_].pop_front();
+    in.peer = current_.peer;
+    in.size = current_.message.size();
+    in.oversize = in.size > wire::kMaxMessageBytes;
+    if (in.oversize) current_.message.resize(wire::kFrameHeaderSize);
+    in.message = current_.message;
+    return Status::ok();
+  }
+
+  Status reply(const PeerId& peer, uint64_t request_id, std::span<const uint8_t> head,
+               std::span<const ConstSegment> data) override {
+    std::lock_guard<std::mutex> lock(net_.mu_);
+    auto it = net_.waiting_.find({peer.rank, request_id});
+    if (it == net_.waiting_.end()) return Status::ok();  // nobody waits (bad request id)
+    Call& c = *it->second.call;
+    std::vector<uint8_t> all(head.begin(), head.end());
+    for (const auto& s : data) {
+      const auto* p = static_cast<const uint8_t*>(s.ptr);
+      all.insert(all.end(), p, p + s.len);
+    }
+    if (c.in_data.empty()) {
+      all.resize(std::min(all.size(), wire::kMaxControlBytes));
+      c.reply = std::move(all);
+    } else {
+      const size_t prefix = std::min(all.size(), c.reply_prefix);
+      c.reply.assign(all.begin(), all.begin() + static_cast<long>(prefix));
+      size_t pos = prefix;
+      for (const auto& s : c.in_data) {
+        const size_t take = std::min(s.len, all.size() - pos);
+        if (take) std::memcpy(s.ptr, all.data() + pos, take);
+        pos += take;
+      }
+      c.reply_data_received = pos - prefix;
+    }
+    --*it->second.remaining;
+    net_.waiting_.erase(it);
+    net_.cv_.notify_all();
+    return Status::ok();
+  }
+
+  int link_clients(int) const override { return net_.clients_; }
+  void link_finished(int) override {
+    std::lock_guard<std::mutex> lock(net_.mu_);
+    finished_ = true;
+    net_.cv_.notify_all();
+  }
+  void request_shutdown() override {}
+  void stop() {
+    std::lock_guard<std::mutex> lock(net_.mu_);
+    finished_ = true;
+    net_.cv_.notify_all();
+  }
+
+ private:
+  LoopbackNetwork& net_;
+  int index_;
+  bool finished_ = false;  // guarded by net_.mu_
+  LoopbackNetwork::Envelope current_;
+};
+
+LoopbackNetwork::LoopbackNetwork(int servers, int clients)
+    : servers_(servers), clients_(clients), queues_(servers) {
+  for (int i = 0; i < servers; ++i) server_ports_.push_back(std::make_unique<LoopbackServer>(*this, i));
+}
+
+LoopbackNetwork::~LoopbackNetwork() = default;
+
+std::unique_ptr<ClientTransport> LoopbackNetwork::client(int index) {
+  return std::make_unique<LoopbackClient>(*this, index);
+}
+
+ServerTransport& LoopbackNetwork::server(int index) { return *server_ports_.at(index); }
+
+}  // namespace nacre::transport

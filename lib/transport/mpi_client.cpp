@@ -1,0 +1,76 @@
+#include "common/backoff.hpp"
+#include "transport/mpi_datatype.hpp"
+#include "transport/mpi_transport.hpp"
+#include "wire/frame.hpp"
+
+#include <memory>
+#include <string>
+
+namespace nacre::transport {
+
+MpiClientTransport::MpiClientTransport(MPI_Comm comm, int server_count)
+    : comm_(comm), server_count_(server_count) {}
+
+Status MpiClientTransport::exchange(std::span<Call> calls) {
+  const size_t n = calls.size();
+  std::vector<MPI_Request> reqs(2 * n, MPI_REQUEST_NULL);
+  std::vector<std::unique_ptr<SegmentType>> types;
+  for (size_t i = 0; i < n; ++i) {
+    Call& c = calls[i];
+    if (c.server < 0 || c.server >= server_count_)
+      return Status::error(EINVAL, "no server " + std::to_string(c.server));
+    const int tag = reply_tag(c.request_id);
+    int rc;
+    if (c.in_data.empty()) {
+      c.reply.resize(wire::kMaxControlBytes);
+      rc = MPI_Irecv(c.reply.data(), static_cast<int>(c.reply.size()), MPI_BYTE, c.server, tag,
+                     comm_, &reqs[2 * i]);
+    } else {
+      c.reply.resize(c.reply_prefix);
+      std::vector<ConstSegment> segs{{c.reply.data(), c.reply_prefix}};
+      for (const auto& s : c.in_data) segs.push_back({s.ptr, s.len});
+      types.push_back(std::make_unique<SegmentType>(segs));
+      rc = MPI_Irecv(MPI_BOTTOM, 1, types.back()->type(), c.server, tag, comm_, &reqs[2 * i]);
+    }
+    if (rc != MPI_SUCCESS) return Status::error(EIO, "MPI_Irecv failed");
+    if (c.out_data.empty()) {
+      rc = MPI_Isend(c.head.data(), static_cast<int>(c.head.size()), MPI_BYTE, c.server,
+                     kRequestTag, comm_, &reqs[2 * i + 1]);
+    } else {
+      std::vector<ConstSegment> segs{{c.head.data(), c.head.size()}};
+      segs.insert(segs.end(), c.out_data.begin(), c.out_data.end());
+      types.push_back(std::make_unique<SegmentType>(segs));
+      rc = MPI_Isend(MPI_BOTTOM, 1, types.back()->type(), c.server, kRequestTag, comm_,
+                     &reqs[2 * i + 1]);
+    }
+    if (rc != MPI_SUCCESS) return Status::error(EIO, "MPI_Isend failed");
+  }
+  std::vector<MPI_Status> st(2 * n);
+  Backoff backoff;
+  for (;;) {
+    int done = 0;
+    if (MPI_Testall(static_cast<int>(reqs.size()), reqs.data(), &done, st.data()) != MPI_SUCCESS)
+      return Status::error(EIO, "MPI transfer to a server failed");
+    if (done) break;
+    backoff.pause();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    Call& c = calls[i];
+    int got = 0;
+    MPI_Get_elements(&st[2 * i], MPI_BYTE, &got);
+    if (got < 0) got = 0;
+    const size_t total = static_cast<size_t>(got);
+    if (c.in_data.empty()) {
+      c.reply.resize(total);
+      c.reply_data_received = 0;
+    } else if (total < c.reply_prefix) {
+      c.reply.resize(total);
+      c.reply_data_received = 0;
+    } else {
+      c.reply_data_received = total - c.reply_prefix;
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace nacre::transport

@@ -1,0 +1,132 @@
+#include "common/backoff.hpp"
+#include "common/log.hpp"
+#include "transport/mpi_datatype.hpp"
+#include "transport/mpi_transport.hpp"
+#include "wire/frame.hpp"
+
+#include <string>
+
+namespace nacre::transport {
+
+MpiServerTransport::MpiServerTransport(bool accepting) : accepting_(accepting) {}
+
+MpiServerTransport::~MpiServerTransport() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& l : links_) {
+    if (l.owned && l.comm != MPI_COMM_NULL) MPI_Comm_free(&l.comm);
+  }
+}
+
+int MpiServerTransport::add_link(MPI_Comm comm, int clients, bool owned) {
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  std::lock_guard<std::mutex> lock(mu_);
+  links_.push_back(Link{comm, clients, owned, true});
+  return static_cast<int>(links_.size() - 1);
+}
+
+int MpiServerTransport::link_clients(int link) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (link < 0 || link >= static_cast<int>(links_.size())) return 0;
+  return links_[link].clients;
+}
+
+void MpiServerTransport::link_finished(int link) {
+  MPI_Comm comm = MPI_COMM_NULL;
+  bool owned = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (link < 0 || link >= static_cast<int>(links_.size()) || !links_[link].open) return;
+    links_[link].open = false;
+    comm = links_[link].comm;
+    owned = links_[link].owned;
+    links_[link].comm = MPI_COMM_NULL;
+  }
+  int inter = 0;
+  MPI_Comm_test_inter(comm, &inter);
+  if (owned) {
+    // Collective with the client job, which disconnects after its last reply.
+    if (inter) MPI_Comm_disconnect(&comm); else MPI_Comm_free(&comm);
+  }
+  log::debug("link " + std::to_string(link) + " finished");
+}
+
+void MpiServerTransport::request_shutdown() {
+  if (accepting_.exchange(false) && on_shutdown_) on_shutdown_();
+}
+
+Status MpiServerTransport::receive(Incoming& in, bool* finished) {
+  Backoff backoff;
+  *finished = false;
+  for (;;) {
+    std::vector<std::pair<int, MPI_Comm>> open;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < links_.size(); ++i)
+        if (links_[i].open) open.emplace_back(static_cast<int>(i), links_[i].comm);
+    }
+    if (open.empty() && !accepting_.load()) {
+      *finished = true;
+      return Status::ok();
+    }
+    for (size_t k = 0; k < open.size(); ++k) {
+      auto [link, comm] = open[(next_poll_ + k) % open.size()];
+      int flag = 0;
+      MPI_Message msg;
+      MPI_Status st;
+      if (MPI_Improbe(MPI_ANY_SOURCE, kRequestTag, comm, &flag, &msg, &st) != MPI_SUCCESS)
+        return Status::error(EIO, "MPI_Improbe failed on link " + std::to_string(link));
+      if (!flag) continue;
+      next_poll_ = (next_poll_ + k + 1) % open.size();
+      int count = 0;
+      MPI_Get_count(&st, MPI_BYTE, &count);
+      in.peer = PeerId{link, st.MPI_SOURCE};
+      in.size = static_cast<size_t>(count);
+      in.oversize = in.size > wire::kMaxMessageBytes;
+      // An oversize message is consumed into a header-sized buffer (MPI
+      // reports truncation, which we expect) so the sender gets an error reply.
+      const size_t take = in.oversize ? wire::kFrameHeaderSize : in.size;
+      if (buffer_.size() < take) buffer_.resize(take);
+      MPI_Status rst;
+      int rc = MPI_Mrecv(buffer_.data(), static_cast<int>(take), MPI_BYTE, &msg, &rst);
+      if (rc != MPI_SUCCESS && !in.oversize)
+        return Status::error(EIO, "MPI_Mrecv failed on link " + std::to_string(link));
+      in.message = std::span<const uint8_t>(buffer_.data(), take);
+      return Status::ok();
+    }
+    backoff.pause();
+  }
+}
+
+Status MpiServerTransport::reply(const PeerId& peer, uint64_t request_id,
+                                 std::span<const uint8_t> head,
+                                 std::span<const ConstSegment> data) {
+  MPI_Comm comm;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (peer.link < 0 || peer.link >= static_cast<int>(links_.size()) || !links_[peer.link].open)
+      return Status::error(ENOTCONN, "reply to a closed link");
+    comm = links_[peer.link].comm;
+  }
+  const int tag = reply_tag(request_id);
+  MPI_Request req;
+  int rc;
+  if (data.empty()) {
+    rc = MPI_Isend(head.data(), static_cast<int>(head.size()), MPI_BYTE, peer.rank, tag, comm, &req);
+  } else {
+    std::vector<ConstSegment> segs{{head.data(), head.size()}};
+    segs.insert(segs.end(), data.begin(), data.end());
+    SegmentType type(segs);
+    rc = MPI_Isend(MPI_BOTTOM, 1, type.type(), peer.rank, tag, comm, &req);
+  }
+  if (rc != MPI_SUCCESS) return Status::error(EIO, "MPI_Isend of a reply failed");
+  Backoff backoff;
+  for (;;) {
+    int done = 0;
+    if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+      return Status::error(EIO, "sending a reply failed");
+    if (done) return Status::ok();
+    backoff.pause();
+  }
+}
+
+}  // namespace nacre::transport

@@ -1,0 +1,73 @@
+// Transport over MPI point-to-point.
+//
+// Requests travel on kRequestTag; the reply to request r on reply_tag(r).
+// A request is one message (header + body, then data gathered from the
+// caller's buffers); a reply likewise. Embedded mode uses one
+// intracommunicator where ranks 0..servers-1 are servers; standalone mode
+// gives each connected client job its own intercommunicator ("link").
+#pragma once
+
+#include "transport/transport.hpp"
+
+#include <mpi.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace nacre::transport {
+
+// Client side. comm: the intracommunicator (servers are ranks
+// 0..server_count-1) or an intercommunicator (servers are the remote group).
+// The communicator is borrowed; it must outlive the transport.
+class MpiClientTransport final : public ClientTransport {
+ public:
+  MpiClientTransport(MPI_Comm comm, int server_count);
+  int server_count() const override { return server_count_; }
+  Status exchange(std::span<Call> calls) override;
+
+ private:
+  MPI_Comm comm_;
+  int server_count_;
+};
+
+// Server side. Links are communicators carrying clients; link ids are never
+// reused. add_link may be called from another thread (the accept thread).
+class MpiServerTransport final : public ServerTransport {
+ public:
+  // accepting: whether new links may still arrive (standalone mode).
+  explicit MpiServerTransport(bool accepting);
+  ~MpiServerTransport() override;
+
+  // Adds a communicator whose ranks in `first_client..` are clients (for an
+  // intracommunicator the server ranks are skipped through first_client; for
+  // an intercommunicator first_client is 0). owned: free it when finished
+  // (MPI_Comm_disconnect for intercommunicators).
+  int add_link(MPI_Comm comm, int clients, bool owned);
+  // Called once when a shutdown is requested (e.g. to stop an accept thread).
+  void on_shutdown(std::function<void()> fn) { on_shutdown_ = std::move(fn); }
+
+  Status receive(Incoming& in, bool* finished) override;
+  Status reply(const PeerId& peer, uint64_t request_id, std::span<const uint8_t> head,
+               std::span<const ConstSegment> data) override;
+  int link_clients(int link) const override;
+  void link_finished(int link) override;
+  void request_shutdown() override;
+
+ private:
+  struct Link {
+    MPI_Comm comm = MPI_COMM_NULL;
+    int clients = 0;
+    bool owned = false;
+    bool open = false;
+  };
+  mutable std::mutex mu_;
+  std::vector<Link> links_;       // guarded by mu_
+  std::atomic<bool> accepting_;
+  std::function<void()> on_shutdown_;
+  std::vector<uint8_t> buffer_;   // reused receive buffer (service thread only)
+  size_t next_poll_ = 0;          // round-robin fairness over links
+};
+
+}  // namespace nacre::transport

@@ -1,0 +1,96 @@
+// Transport seam: how a client sends RPC frames to servers and how a server
+// receives them and replies. Implementations: MPI point-to-point (embedded
+// intracommunicator or standalone intercommunicators) and an in-process
+// loopback for tests.
+#pragma once
+
+#include <nacre/status.hpp>
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace nacre::transport {
+
+struct ConstSegment {
+  const void* ptr = nullptr;
+  size_t len = 0;
+};
+struct MutSegment {
+  void* ptr = nullptr;
+  size_t len = 0;
+};
+
+// One RPC. The caller fills the request part; exchange() fills the reply.
+struct Call {
+  int server = 0;
+  uint64_t request_id = 0;
+  std::vector<uint8_t> head;           // frame header + body (wire::build_frame)
+  std::vector<ConstSegment> out_data;  // frame data, sent from the caller's memory
+  // Reply placement: with in_data empty the whole reply (at most
+  // wire::kMaxControlBytes) lands in `reply`. Otherwise the first
+  // reply_prefix bytes land in `reply` and the rest is scattered over
+  // in_data (the caller's memory, no copy).
+  size_t reply_prefix = 0;
+  std::vector<MutSegment> in_data;
+  // Filled by exchange():
+  std::vector<uint8_t> reply;
+  size_t reply_data_received = 0;  // bytes that landed in in_data
+};
+
+// Client side. Blocking and not thread-safe: one exchange at a time.
+class ClientTransport {
+ public:
+  virtual ~ClientTransport() = default;
+  virtual int server_count() const = 0;
+  // Sends every call and waits for every reply; calls to different servers
+  // proceed concurrently. Returns non-OK only for transport failures (a
+  // server's error reply is a successful exchange).
+  virtual Status exchange(std::span<Call> calls) = 0;
+};
+
+// Identifies a client rank as a server sees it: the link (communicator) it
+// arrived on and its rank there.
+struct PeerId {
+  int link = 0;
+  int rank = 0;
+  auto operator<=>(const PeerId&) const = default;
+};
+
+struct Incoming {
+  PeerId peer;
+  std::span<const uint8_t> message;  // valid until the next receive()
+  size_t size = 0;         // full size of the message as sent
+  bool oversize = false;   // size exceeded the limit; message holds a prefix at most
+};
+
+// Server side. Used by one thread (the service loop).
+class ServerTransport {
+ public:
+  virtual ~ServerTransport() = default;
+  // Blocks until a request arrives (OK) or the transport is finished
+  // (returns OK with *finished = true). Non-OK: a fatal transport error.
+  virtual Status receive(Incoming& in, bool* finished) = 0;
+  // Sends a reply frame (head = header + body, then data) to peer.
+  virtual Status reply(const PeerId& peer, uint64_t request_id, std::span<const uint8_t> head,
+                       std::span<const ConstSegment> data) = 0;
+  // Number of client ranks on a link (each sends DISCONNECT once at the end).
+  virtual int link_clients(int link) const = 0;
+  // Every client of link has disconnected; the transport may release it.
+  virtual void link_finished(int link) = 0;
+  // A client asked the server job to shut down (standalone): stop accepting
+  // new links, finish once the open ones are done.
+  virtual void request_shutdown() = 0;
+};
+
+// Tag plan for MPI transports.
+inline constexpr int kRequestTag = 7;
+inline constexpr int kReplyTagBase = 100;
+inline constexpr int kReplyTagSpace = 30000;
+inline int reply_tag(uint64_t request_id) {
+  return kReplyTagBase + static_cast<int>(request_id % kReplyTagSpace);
+}
+
+}  // namespace nacre::transport

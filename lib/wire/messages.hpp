@@ -1,0 +1,198 @@
+// Typed bodies of every Nacre RPC (see docs/PROTOCOL.md). Each struct lists
+// its fields once in visit(); codec.hpp turns that into encode and a
+// bounds-checked decode.
+#pragma once
+
+#include "wire/codec.hpp"
+#include "wire/frame.hpp"
+
+#include <nacre/layout.hpp>
+#include <nacre/types.hpp>
+
+namespace nacre::wire {
+
+// ---- shared pieces -------------------------------------------------------
+struct WireLayoutRequest {
+  LayoutRequest v;
+  template <class V> void visit(V& x) { x.u64(v.stripe_size); x.i32(v.stripe_count); x.i32(v.first_server); }
+};
+
+struct WireStripeTarget {
+  StripeTarget v;
+  template <class V> void visit(V& x) { x.u32(v.server); x.u64(v.object_id); }
+};
+
+struct WireLayout {
+  uint64_t stripe_size = 0;
+  std::vector<WireStripeTarget> stripes;
+  template <class V> void visit(V& x) { x.u64(stripe_size); x.list(stripes); }
+  static WireLayout from(const Layout& l);
+  Layout to_layout() const;
+};
+
+struct WireTime {
+  Timespec v;
+  template <class V> void visit(V& x) { x.i64(v.sec); x.i64(v.nsec); }
+};
+
+struct WireStat {
+  uint64_t ino = 0;
+  uint8_t type = 0;
+  uint32_t mode = 0, uid = 0, gid = 0, nlink = 0;
+  uint64_t size = 0;
+  WireTime atime, mtime, ctime;
+  template <class V> void visit(V& x) {
+    x.u64(ino); x.u8(type); x.u32(mode); x.u32(uid); x.u32(gid); x.u32(nlink); x.u64(size);
+    x.obj(atime); x.obj(mtime); x.obj(ctime);
+  }
+  static WireStat from(const FileStat& s);
+  FileStat to_stat() const;
+};
+
+struct Empty {
+  template <class V> void visit(V&) {}
+};
+
+// ---- session -------------------------------------------------------------
+struct HelloRequest {
+  uint32_t client_version = kProtocolVersion;
+  template <class V> void visit(V& x) { x.u32(client_version); }
+};
+struct HelloReply {
+  uint32_t server_count = 0;
+  uint32_t server_index = 0;
+  uint64_t max_rpc_bytes = 0;
+  template <class V> void visit(V& x) { x.u32(server_count); x.u32(server_index); x.u64(max_rpc_bytes); }
+};
+
+// ---- metadata ------------------------------------------------------------
+struct Credentials {
+  uint32_t uid = 0, gid = 0;
+  template <class V> void visit(V& x) { x.u32(uid); x.u32(gid); }
+};
+
+struct PathRequest {  // RMDIR, STAT, UNLINK, GET_DIR_LAYOUT
+  std::string path;
+  template <class V> void visit(V& x) { x.str(path); }
+};
+
+struct MkdirRequest {
+  std::string path;
+  uint32_t mode = 0755;
+  Credentials cred;
+  template <class V> void visit(V& x) { x.str(path); x.u32(mode); x.obj(cred); }
+};
+
+struct OpenRequest {
+  std::string path;
+  uint32_t flags = 0;
+  uint32_t mode = 0644;
+  Credentials cred;
+  WireLayoutRequest layout;
+  template <class V> void visit(V& x) { x.str(path); x.u32(flags); x.u32(mode); x.obj(cred); x.obj(layout); }
+};
+struct OpenReply {
+  bool created = false;
+  WireStat stat;
+  WireLayout layout;
+  template <class V> void visit(V& x) { x.boolean(created); x.obj(stat); x.obj(layout); }
+};
+
+struct CloseRequest {
+  uint64_t ino = 0;
+  template <class V> void visit(V& x) { x.u64(ino); }
+};
+
+// Reply of CLOSE, UNLINK and RENAME: when destroy is true the caller must
+// destroy the objects of `layout` (the last name and the last open are gone).
+struct ReleaseReply {
+  bool destroy = false;
+  WireLayout layout;
+  template <class V> void visit(V& x) { x.boolean(destroy); x.obj(layout); }
+};
+
+struct StatReply {
+  WireStat stat;
+  WireLayout layout;  // empty for directories
+  template <class V> void visit(V& x) { x.obj(stat); x.obj(layout); }
+};
+
+struct RenameRequest {
+  std::string from, to;
+  template <class V> void visit(V& x) { x.str(from); x.str(to); }
+};
+
+struct ReaddirRequest {
+  std::string path;
+  uint64_t cookie = 0;       // index of the first entry wanted
+  uint32_t max_entries = 0;  // 1..kMaxListField
+  template <class V> void visit(V& x) { x.str(path); x.u64(cookie); x.u32(max_entries); }
+};
+struct WireDirEntry {
+  std::string name;
+  uint8_t type = 0;
+  uint64_t ino = 0;
+  template <class V> void visit(V& x) { x.str(name); x.u8(type); x.u64(ino); }
+};
+struct ReaddirReply {
+  std::vector<WireDirEntry> entries;
+  uint64_t next_cookie = 0;
+  bool done = true;
+  template <class V> void visit(V& x) { x.list(entries); x.u64(next_cookie); x.boolean(done); }
+};
+
+inline constexpr uint32_t kSetattrMode = 1;       // set mode bits
+inline constexpr uint32_t kSetattrMtimeNow = 2;   // mtime = ctime = now (data changed)
+struct SetattrRequest {
+  std::string path;
+  uint32_t mask = 0;
+  uint32_t mode = 0;
+  template <class V> void visit(V& x) { x.str(path); x.u32(mask); x.u32(mode); }
+};
+
+struct SetDirLayoutRequest {
+  std::string path;
+  WireLayoutRequest layout;
+  template <class V> void visit(V& x) { x.str(path); x.obj(layout); }
+};
+struct DirLayoutReply {
+  WireLayoutRequest layout;
+  template <class V> void visit(V& x) { x.obj(layout); }
+};
+
+// ---- objects -------------------------------------------------------------
+struct ObjWriteRequest {  // data: the bytes to write
+  uint64_t object_id = 0;
+  uint64_t offset = 0;
+  template <class V> void visit(V& x) { x.u64(object_id); x.u64(offset); }
+};
+struct ObjSizeReply {  // OBJ_WRITE, OBJ_READ (fixed 8 bytes; data = bytes read)
+  uint64_t object_size = 0;
+  template <class V> void visit(V& x) { x.u64(object_size); }
+};
+inline constexpr size_t kObjReadReplyPrefix = kFrameHeaderSize + 8;
+
+struct ObjReadRequest {
+  uint64_t object_id = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  template <class V> void visit(V& x) { x.u64(object_id); x.u64(offset); x.u64(length); }
+};
+
+struct ObjRequest {  // OBJ_STAT, OBJ_DESTROY, OBJ_SYNC
+  uint64_t object_id = 0;
+  template <class V> void visit(V& x) { x.u64(object_id); }
+};
+struct ObjStatReply {
+  uint64_t size = 0;
+  WireTime mtime;
+  template <class V> void visit(V& x) { x.u64(size); x.obj(mtime); }
+};
+
+struct ObjTruncateRequest {
+  uint64_t object_id = 0;
+  uint64_t size = 0;
+  template <class V> void visit(V& x) { x.u64(object_id); x.u64(size); }
+};
+
+}  // namespace nacre::wire

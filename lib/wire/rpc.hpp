@@ -1,0 +1,31 @@
+// A decoded request as a service handler sees it, and the reply it builds.
+#pragma once
+
+#include "wire/frame.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace nacre::wire {
+
+struct Request {
+  FrameHeader header;
+  std::span<const uint8_t> body;
+  std::span<const uint8_t> data;
+  int link = 0;  // which client link it came on (for session bookkeeping)
+  int rank = 0;
+};
+
+// A handler fills body (and data, which must stay valid until the reply is
+// sent) and returns OK, or returns an error Status; the dispatcher then
+// sends an error reply with error_body_size zero bytes of body and the
+// message (at most max_error_text bytes) as data.
+struct Reply {
+  std::vector<uint8_t> body;
+  std::span<const uint8_t> data;
+  size_t error_body_size = 0;
+  size_t max_error_text = kMaxErrorText;
+};
+
+}  // namespace nacre::wire
