@@ -20,10 +20,12 @@
 #include <nacre/nacre.hpp>
 
 #include <mpi.h>
+#include <stdlib.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -168,6 +170,30 @@ struct Env {
   void barrier() const { MPI_Barrier(comm); }
 };
 
+// A fresh directory (mkdtemp on rank 0 of comm, broadcast); "" on error.
+// Collective. Registers its removal as an abort cleanup.
+inline std::string make_shared_tempdir(MPI_Comm comm, const char* prefix) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::string dir;
+  if (rank == 0) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+    if (::mkdtemp(templ.data())) dir = templ;
+    else std::perror("mkdtemp");
+  }
+  int len = static_cast<int>(dir.size());
+  MPI_Bcast(&len, 1, MPI_INT, 0, comm);
+  dir.resize(static_cast<size_t>(len));
+  MPI_Bcast(dir.data(), len, MPI_CHAR, 0, comm);
+  if (!dir.empty())
+    add_cleanup([dir] {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    });
+  return dir;
+}
+
 // Looks up "--name value" in args; returns fallback when absent.
 inline std::string arg_value(const std::vector<std::string>& args, const std::string& name,
                              const std::string& fallback) {
@@ -176,20 +202,17 @@ inline std::string arg_value(const std::vector<std::string>& args, const std::st
   return fallback;
 }
 
-// MPI_Init, Runtime::start(MPI_COMM_WORLD, config), body on clients,
-// shutdown, finish(MPI_COMM_WORLD), MPI_Finalize. Returns the exit code.
+// MPI_Init (unless the caller did), Runtime::start(MPI_COMM_WORLD, config),
+// body on clients, shutdown, finish(MPI_COMM_WORLD), MPI_Finalize (always).
+// Returns the exit code.
 // before_finish (optional) runs on every rank after the runtime is gone.
 inline int run_embedded(int argc, char** argv, const nacre::Config& config,
                         const std::function<void(Env&)>& body,
                         const std::function<void()>& before_finish = {}) {
-  bool we_init = false;
   int init = 0;
   MPI_Initialized(&init);
-  if (!init) {
-    MPI_Init(&argc, &argv);
-    we_init = true;
-  }
-  start_clock();
+  if (!init) MPI_Init(&argc, &argv);
+  if (!state().timing) start_clock();
   {
     auto rt = nacre::Runtime::start(MPI_COMM_WORLD, config);
     if (!rt) {
@@ -210,7 +233,7 @@ inline int run_embedded(int argc, char** argv, const nacre::Config& config,
   }
   if (before_finish) before_finish();
   const int code = finish(MPI_COMM_WORLD);
-  if (we_init) MPI_Finalize();
+  MPI_Finalize();
   return code;
 }
 
