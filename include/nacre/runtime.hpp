@@ -38,7 +38,9 @@ class NACRE_API Runtime {
 
   // Standalone mode. Collective over comm: every rank becomes a client of the
   // server job found at config.address (a service name published through
-  // ompi-server, or an MPI port string).
+  // ompi-server, or an MPI port string; see docs/USER_GUIDE.md):
+  //   "file:<path>" (written by nacre-server --port-file), "port:<string>",
+  //   "service:<name>" (needs mpirun --ompi-server file:<uri>).
   static Result<Runtime> connect(MPI_Comm comm, const Config& config);
 
   Runtime(Runtime&&) noexcept;
@@ -53,6 +55,10 @@ class NACRE_API Runtime {
   // Clients: the file system. Calling it on a server rank is a usage error
   // and returns a disconnected FileSystem.
   FileSystem& fs();
+  // Standalone clients: ask the server job to shut down once every client job
+  // (this one included) has disconnected. Collective over client_comm().
+  Status request_server_shutdown();
+
   // Clients: disconnect from the servers. Collective over client_comm().
   // Idempotent. Server ranks: no-op.
   Status shutdown();

@@ -222,10 +222,14 @@ Status ClientCore::sync_objects(const Layout& layout) {
   }, nullptr);
 }
 
-Status ClientCore::disconnect() {
+Status ClientCore::disconnect() { return to_every_server(MsgType::kDisconnect); }
+
+Status ClientCore::shutdown_servers() { return to_every_server(MsgType::kShutdown); }
+
+Status ClientCore::to_every_server(MsgType type) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Call> calls;
-  for (int s = 0; s < server_count(); ++s) calls.push_back(make_call(s, MsgType::kDisconnect, {}, 0));
+  for (int s = 0; s < server_count(); ++s) calls.push_back(make_call(s, type, {}, 0));
   return run(calls, nullptr);
 }
 

@@ -57,6 +57,8 @@ class ClientCore {
   Status sync_objects(const Layout& layout);
   // Sends DISCONNECT to every server (the end of this client's session).
   Status disconnect();
+  // Sends SHUTDOWN to every server (standalone server jobs).
+  Status shutdown_servers();
 
   // A control RPC to one server: body in, reply body out.
   Status control_call(int server, wire::MsgType type, std::vector<uint8_t> body,
@@ -72,6 +74,8 @@ class ClientCore {
   Status per_object(const Layout& layout, wire::MsgType type,
                     const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
                     std::vector<std::vector<uint8_t>>* bodies);
+
+  Status to_every_server(wire::MsgType type);
 
   static constexpr size_t kWindow = 64;
   std::unique_ptr<transport::ClientTransport> transport_;

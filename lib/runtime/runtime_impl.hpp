@@ -9,6 +9,7 @@
 #include <mpi.h>
 
 #include <memory>
+#include <string>
 
 namespace nacre {
 
@@ -18,6 +19,7 @@ struct Runtime::Impl {
   MPI_Comm nacre_comm = MPI_COMM_NULL;   // embedded: dup of the job's comm
   MPI_Comm client_comm = MPI_COMM_NULL;  // clients only
   MPI_Comm inter = MPI_COMM_NULL;        // standalone: link to the server job
+  std::string port;                      // standalone: the server job's MPI port
   std::shared_ptr<client::ClientCore> core;
   FileSystem fs;
   ~Impl();

@@ -1,0 +1,99 @@
+// nacre::Runtime::connect: a client job joins a standalone server job.
+#include "common/log.hpp"
+#include "runtime/collective_status.hpp"
+#include "runtime/runtime_impl.hpp"
+#include "runtime/standalone.hpp"
+#include "transport/mpi_transport.hpp"
+
+#include <cstring>
+#include <fstream>
+
+namespace nacre {
+
+namespace runtime {
+
+Result<std::string> resolve_address(const std::string& address) {
+  if (address.empty())
+    return Status::error(EINVAL, "config key 'client.address' (NACRE_ADDRESS) is empty: "
+                                 "say where the server job is (file:<path>, port:<string> or "
+                                 "service:<name>)");
+  if (address.rfind("file:", 0) == 0) {
+    const std::string path = address.substr(5);
+    std::ifstream in(path);
+    std::string port;
+    if (!in || !std::getline(in, port) || port.empty())
+      return Status::error(ENOENT, "cannot read a port from " + path +
+                                       " (is the server job running?)");
+    return port;
+  }
+  if (address.rfind("port:", 0) == 0) return address.substr(5);
+  const std::string name = address.rfind("service:", 0) == 0 ? address.substr(8) : address;
+  char port[MPI_MAX_PORT_NAME] = {};
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  if (MPI_Lookup_name(name.c_str(), MPI_INFO_NULL, port) != MPI_SUCCESS)
+    return Status::error(ECONNREFUSED, "service '" + name +
+                                           "' is not published (is the server job running, and "
+                                           "was mpirun given --ompi-server file:<uri>?)");
+  return std::string(port);
+}
+
+}  // namespace runtime
+
+Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) return Status::error(EINVAL, "Runtime::connect: MPI is not initialised");
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  runtime::apply_log_level(config);
+  log::set_identity("client " + std::to_string(rank));
+
+  char port[MPI_MAX_PORT_NAME] = {};
+  Status local = config.validate();
+  if (local && rank == 0) {
+    auto p = runtime::resolve_address(config.address);
+    if (!p) local = p.status();
+    else if (p->size() >= MPI_MAX_PORT_NAME) local = Status::error(EINVAL, "port string too long");
+    else std::memcpy(port, p->c_str(), p->size());
+  }
+  NACRE_RETURN_IF_ERROR(runtime::agree(comm, local));
+  MPI_Bcast(port, MPI_MAX_PORT_NAME, MPI_CHAR, 0, comm);
+
+  auto impl = std::make_unique<Impl>();
+  MPI_Comm_dup(comm, &impl->client_comm);
+  MPI_Comm_set_errhandler(impl->client_comm, MPI_ERRORS_RETURN);
+  if (MPI_Comm_connect(port, MPI_INFO_NULL, 0, impl->client_comm, &impl->inter) != MPI_SUCCESS)
+    return Status::error(ECONNREFUSED, "cannot connect to the Nacre server job at '" +
+                                           config.address + "'");
+  MPI_Comm_set_errhandler(impl->inter, MPI_ERRORS_RETURN);
+  impl->port = port;
+  int servers = 0;
+  MPI_Comm_remote_size(impl->inter, &servers);
+  impl->core = std::make_shared<client::ClientCore>(
+      std::make_unique<transport::MpiClientTransport>(impl->inter, servers), config.max_rpc_bytes);
+  Status hello = runtime::agree(impl->client_comm, impl->core->hello());
+  if (!hello) {
+    (void)impl->core->disconnect();
+    return hello.with_context("connect to " + config.address);
+  }
+  impl->fs = FileSystem(impl->core);
+  return Runtime(std::move(impl));
+}
+
+Status Runtime::request_server_shutdown() {
+  if (!impl_ || impl_->server || !impl_->core || impl_->inter == MPI_COMM_NULL)
+    return Status::error(ENOTCONN, "request_server_shutdown: not a client of a server job");
+  int rank = 0;
+  MPI_Comm_rank(impl_->client_comm, &rank);
+  Status s = rank == 0 ? impl_->core->shutdown_servers() : Status::ok();
+  NACRE_RETURN_IF_ERROR(runtime::agree(impl_->client_comm, s));
+  // Wake the servers' accept threads: one more connection, dropped at once.
+  MPI_Comm wake = MPI_COMM_NULL;
+  if (MPI_Comm_connect(impl_->port.c_str(), MPI_INFO_NULL, 0, impl_->client_comm, &wake) !=
+      MPI_SUCCESS)
+    return Status::error(EIO, "shutdown: the wake-up connection to the server job failed");
+  MPI_Comm_disconnect(&wake);
+  return Status::ok();
+}
+
+}  // namespace nacre

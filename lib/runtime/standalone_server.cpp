@@ -1,0 +1,137 @@
+#include "common/log.hpp"
+#include "mds/metadata_store.hpp"
+#include "runtime/collective_status.hpp"
+#include "runtime/runtime_impl.hpp"
+#include "runtime/standalone.hpp"
+#include "server/server.hpp"
+#include "transport/mpi_transport.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+namespace nacre::runtime {
+
+namespace {
+
+Status write_port_file(const std::string& path, const std::string& port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return Status::error(EACCES, "cannot write port file " + tmp);
+    out << port << "\n";
+    if (!out.flush()) return Status::error(EIO, "cannot write port file " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::error(errno, "cannot rename " + tmp + " to " + path);
+  return Status::ok();
+}
+
+}  // namespace
+
+Status run_standalone_server(MPI_Comm comm, const Config& config, const StandaloneOptions& opts) {
+  int provided = 0;
+  MPI_Query_thread(&provided);
+  int rank = 0, size = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  apply_log_level(config);
+  log::set_identity("server " + std::to_string(rank));
+  if (provided < MPI_THREAD_MULTIPLE)
+    return Status::error(ENOTSUP, "nacre-server needs MPI_THREAD_MULTIPLE (MPI provided level " +
+                                      std::to_string(provided) + ")");
+  Status local = config.validate();
+  if (local && config.stripe_count > size)
+    local = Status::error(EINVAL, "config key 'layout.stripe_count': " +
+                                      std::to_string(config.stripe_count) +
+                                      " exceeds the " + std::to_string(size) + " server ranks");
+  NACRE_RETURN_IF_ERROR(agree(comm, local));
+
+  auto made = make_store(config, rank);
+  NACRE_RETURN_IF_ERROR(agree(comm, made.status()));
+
+  // Port: opened on rank 0, known to every rank (each calls accept/connect).
+  char port[MPI_MAX_PORT_NAME] = {};
+  Status opened;
+  if (rank == 0 && MPI_Open_port(MPI_INFO_NULL, port) != MPI_SUCCESS)
+    opened = Status::error(EIO, "MPI_Open_port failed");
+  NACRE_RETURN_IF_ERROR(agree(comm, opened));
+  MPI_Bcast(port, MPI_MAX_PORT_NAME, MPI_CHAR, 0, comm);
+
+  Status announced;
+  if (rank == 0) {
+    if (!opts.service_name.empty()) {
+      MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+      if (MPI_Publish_name(opts.service_name.c_str(), MPI_INFO_NULL, port) != MPI_SUCCESS)
+        announced = Status::error(EIO, "cannot publish service name '" + opts.service_name +
+                                           "' (is ompi-server running and mpirun given "
+                                           "--ompi-server file:<uri>?)");
+    }
+    if (announced && !opts.port_file.empty()) announced = write_port_file(opts.port_file, port);
+  }
+  NACRE_RETURN_IF_ERROR(agree(comm, announced));
+  if (rank == 0) {
+    std::printf("nacre-server: %d server rank(s) listening\n", size);
+    if (!opts.service_name.empty())
+      std::printf("nacre-server: NACRE_ADDRESS=service:%s\n", opts.service_name.c_str());
+    if (!opts.port_file.empty())
+      std::printf("nacre-server: NACRE_ADDRESS=file:%s\n", opts.port_file.c_str());
+    std::printf("nacre-server: port %s\n", port);
+    std::fflush(stdout);
+  }
+
+  std::unique_ptr<mds::MetadataStore> metadata;
+  if (rank == 0)
+    metadata = mds::make_memory_metadata(static_cast<uint32_t>(size),
+                                         LayoutRequest{config.stripe_size, config.stripe_count, -1});
+  server::Server srv({static_cast<uint32_t>(rank), static_cast<uint32_t>(size), config.max_rpc_bytes},
+                     std::move(*made), std::move(metadata));
+  transport::MpiServerTransport transport(true);
+
+  // The accept thread takes client jobs until shutdown. MPI has no way to
+  // cancel MPI_Comm_accept, so the client that requests shutdown connects
+  // once more after its SHUTDOWN RPC: that wake-up connection finds
+  // `stopping` set and ends the thread (see Runtime::request_server_shutdown).
+  MPI_Comm accept_comm;
+  MPI_Comm_dup(comm, &accept_comm);
+  std::atomic<bool> stopping{false};
+  std::thread acceptor([&] {
+    for (;;) {
+      MPI_Comm inter = MPI_COMM_NULL;
+      if (MPI_Comm_accept(port, MPI_INFO_NULL, 0, accept_comm, &inter) != MPI_SUCCESS) {
+        log::error("MPI_Comm_accept failed; no further client jobs can connect");
+        return;
+      }
+      if (stopping.load()) {
+        MPI_Comm_disconnect(&inter);
+        log::info("wake-up connection received; no longer accepting client jobs");
+        return;
+      }
+      int clients = 0;
+      MPI_Comm_remote_size(inter, &clients);
+      const int link = transport.add_link(inter, clients, true);
+      log::info("client job connected as link " + std::to_string(link) + " with " +
+                std::to_string(clients) + " rank(s)");
+    }
+  });
+  transport.on_shutdown([&] { stopping.store(true); });
+
+  Status served = srv.serve(transport);
+  acceptor.join();
+  if (rank == 0) {
+    if (!opts.service_name.empty())
+      MPI_Unpublish_name(opts.service_name.c_str(), MPI_INFO_NULL, port);
+    if (!opts.port_file.empty()) std::remove(opts.port_file.c_str());
+    MPI_Close_port(port);
+  }
+  MPI_Comm_free(&accept_comm);
+  if (!served) {
+    log::error("fatal: " + served.to_string() + "; aborting the server job");
+    MPI_Abort(comm, 70);
+  }
+  if (rank == 0) std::printf("nacre-server: shut down cleanly\n");
+  return Status::ok();
+}
+
+}  // namespace nacre::runtime

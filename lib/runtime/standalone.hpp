@@ -1,0 +1,34 @@
+// Standalone ("persistent job") deployment: a server job that accepts
+// client jobs through an MPI port, and the address forms clients use.
+#pragma once
+
+#include <nacre/config.hpp>
+#include <nacre/status.hpp>
+
+#include <mpi.h>
+
+#include <string>
+
+namespace nacre::runtime {
+
+struct StandaloneOptions {
+  // Publish the port under this service name (needs ompi-server); empty: don't.
+  std::string service_name;
+  // Write the port string to this file (atomically); empty: don't.
+  std::string port_file;
+};
+
+// Runs a standalone server job. Collective over comm (normally
+// MPI_COMM_WORLD); every rank becomes a server, rank 0 also the metadata
+// server. MPI must provide MPI_THREAD_MULTIPLE (an accept thread runs on
+// every rank). Blocks until a client requested shutdown and every
+// connected client job has disconnected.
+Status run_standalone_server(MPI_Comm comm, const Config& config, const StandaloneOptions& opts);
+
+// Resolves a client address to an MPI port string (on the calling rank):
+//   "file:<path>"    the file a server wrote with --port-file
+//   "port:<string>"  a port string as printed by the server
+//   "service:<name>" or "<name>"  a name published through ompi-server
+Result<std::string> resolve_address(const std::string& address);
+
+}  // namespace nacre::runtime
