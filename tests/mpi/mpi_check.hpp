@@ -61,7 +61,11 @@ inline void add_cleanup(std::function<void()> fn) { state().cleanups.push_back(s
 
 inline void fail(const char* file, int line, const std::string& what) {
   ++state().failures;
-  std::fprintf(stderr, "[rank %d] %s:%d: FAILED: %s\n", world_rank(), file, line, what.c_str());
+  std::string text = what;
+  if (text.size() > 600)  // very long paths in messages
+    text = text.substr(0, 400) + "...<" + std::to_string(what.size() - 600) + " bytes>..." +
+           text.substr(text.size() - 200);
+  std::fprintf(stderr, "[rank %d] %s:%d: FAILED: %s\n", world_rank(), file, line, text.c_str());
   std::fflush(stderr);
 }
 
