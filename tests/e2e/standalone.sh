@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End to end: a standalone server job (2 ranks) and several client jobs, one
+# after the other and at the same time, all seeing one namespace; then a
+# clean shutdown. Every process this test starts is stopped by PID on exit.
+set -euo pipefail
+build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
+src="${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}"
+state="$(mktemp -d /tmp/nacre-e2e-XXXXXX)"
+export NACRE_SERVER_BIN="$build/tools/nacre-server" NACRE_CTL_BIN="$build/tools/nacre-ctl"
+client="$build/tests/e2e/nacre_standalone_client"
+cleanup() {
+  for f in server.pid ompi-server.pid; do
+    [ -f "$state/$f" ] && kill "$(cat "$state/$f")" 2>/dev/null || true
+  done
+  sleep 0.2
+  for f in server.pid ompi-server.pid; do
+    [ -f "$state/$f" ] && kill -9 "$(cat "$state/$f")" 2>/dev/null || true
+  done
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+"$src/scripts/nacre-up.sh" -n 2 -d "$state"
+ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
+MPI=(mpirun $ROOT --oversubscribe --bind-to none --mca btl self,vader,tcp --mca btl_tcp_if_include lo
+     --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1 --ompi-server "file:$state/ompi-server.uri")
+export NACRE_ADDRESS="file:$state/port"
+
+echo "== two client jobs, one after the other"
+timeout 60 "${MPI[@]}" -n 2 "$client" write first
+timeout 60 "${MPI[@]}" -n 3 "$client" verify first
+
+echo "== two client jobs at the same time"
+timeout 60 "${MPI[@]}" -n 2 "$client" write second & a=$!
+timeout 60 "${MPI[@]}" -n 2 "$client" write third & b=$!
+wait $a; wait $b
+timeout 60 "${MPI[@]}" -n 1 "$client" verify second & a=$!
+timeout 60 "${MPI[@]}" -n 2 "$client" verify third & b=$!
+NACRE_ADDRESS=service:nacre timeout 60 "${MPI[@]}" -n 1 "$client" verify first & c=$!
+wait $a; wait $b; wait $c
+listing="$(timeout 60 "${MPI[@]}" -n 1 "$client" list)"
+echo "$listing"
+for t in first second third; do grep -q "job $t" <<<"$listing"; done
+
+echo "== a bad address is a clear error, not a hang"
+if out="$(NACRE_ADDRESS=file:/nonexistent timeout 60 "${MPI[@]}" -n 1 "$client" list 2>&1)"; then
+  echo "expected failure for a bad address"; exit 1
+fi
+grep -q "cannot read a port from /nonexistent" <<<"$out"
+
+echo "== shutdown"
+timeout 60 "$src/scripts/nacre-down.sh" -d "$state"
+grep -q "shut down cleanly" "$state/server.log"
+echo "standalone e2e: OK"
