@@ -282,6 +282,52 @@ TEST_CASE("requests that must not carry data are rejected with EBADMSG") {
   CHECK(s.finish().is_ok());
 }
 
+TEST_CASE("well-formed requests with out-of-range values get EINVAL / EFBIG") {
+  RawServer s;
+  SUBCASE("READDIR asking for 0 or too many entries") {
+    for (uint32_t n : {0u, 1025u, 0xFFFFFFFFu}) {
+      const uint64_t id = s.next_id();
+      auto c = s.send(wire::build_frame(t16(MsgType::kReaddir), id, 0,
+                                        wire::encode_body(wire::ReaddirRequest{"/", 0, n}), 0),
+                      id);
+      expect_error(c, t16(MsgType::kReaddir), EINVAL, "max_entries");
+    }
+  }
+  SUBCASE("object ranges beyond the maximum file size") {
+    uint64_t id = s.next_id();
+    auto c = s.send(wire::build_frame(t16(MsgType::kObjRead), id, 0,
+                                      wire::encode_body(wire::ObjReadRequest{1, kMaxFileSize, 4096}), 0),
+                    id);
+    expect_error(c, t16(MsgType::kObjRead), EFBIG, "maximum object size");
+    // An OBJ_READ error text lands in the reader's buffer: at most `length` bytes.
+    id = s.next_id();
+    c = s.send(wire::build_frame(t16(MsgType::kObjRead), id, 0,
+                                 wire::encode_body(wire::ObjReadRequest{1, kMaxFileSize, 3}), 0),
+               id);
+    CHECK(reply_header(c).status == EFBIG);
+    CHECK(reply_header(c).data_len == 3);
+    id = s.next_id();
+    c = s.send(wire::build_frame(t16(MsgType::kObjRead), id, 0,
+                                 wire::encode_body(wire::ObjReadRequest{1, ~0ull, ~0ull}), 0),
+               id);
+    expect_error(c, t16(MsgType::kObjRead), EFBIG, "maximum object size");
+    id = s.next_id();
+    const std::vector<uint8_t> data(16, 1);
+    c = s.send(wire::build_frame(t16(MsgType::kObjWrite), id, 0,
+                                 wire::encode_body(wire::ObjWriteRequest{1, kMaxFileSize - 8}),
+                                 data.size()),
+               id, data);
+    expect_error(c, t16(MsgType::kObjWrite), EFBIG, "maximum object size");
+    id = s.next_id();
+    c = s.send(wire::build_frame(t16(MsgType::kObjTruncate), id, 0,
+                                 wire::encode_body(wire::ObjTruncateRequest{1, kMaxFileSize + 1}), 0),
+               id);
+    expect_error(c, t16(MsgType::kObjTruncate), EFBIG, "maximum object size");
+  }
+  s.check_alive();
+  CHECK(s.finish().is_ok());
+}
+
 TEST_CASE("after many bad requests, a valid write and read still round-trip") {
   RawServer s;
   std::mt19937_64 rng(0xBAD);
