@@ -71,9 +71,10 @@ int main(int argc, char** argv) {
     CHECK_OK(fs.rmdir(ok_name));
     std::string long_path = top;
     while (long_path.size() <= 4096) long_path += "/" + std::string(200, 'p');
-    // BUG: paths longer than 4096 bytes fail with EBADMSG ("malformed MKDIR
-    // message body"): the server's wire decoder (kMaxStringField, 4096) rejects
-    // them before the metadata server can report ENAMETOOLONG.
+    // Regression: paths longer than 4096 bytes used to fail with EBADMSG
+    // ("malformed MKDIR message body"): the server's wire decoder
+    // (kMaxStringField) rejected them before the metadata server could say
+    // ENAMETOOLONG. The client now checks paths before sending them.
     CHECK_ERRNO(fs.mkdir(long_path), ENAMETOOLONG);
     CHECK_ERRNO(fs.stat(long_path), ENAMETOOLONG);
     CHECK_ERRNO(fs.open(long_path, open_flags::kRead), ENAMETOOLONG);

@@ -207,8 +207,8 @@ int main(int argc, char** argv) {
       CHECK(std::count(buf, buf + 8, 0) == 8);
       // A read crossing the end of a file of the largest size is a short read
       // like any other read crossing the end of file (read_at's contract).
-      // BUG: ClientCore::read applies the write-side range check and fails
-      // with EFBIG (lib/client/client_core.cpp, read(): check_range).
+      // Regression: ClientCore::read used to apply the write-side range check
+      // and fail with EFBIG.
       std::memset(buf, 0xEE, sizeof buf);
       auto cross = f.read_at(kMaxFileSize - 8, buf, sizeof buf);
       CHECK_OK(cross);
