@@ -22,8 +22,15 @@ Status apply_release(client::ClientCore& core, const wire::ReleaseReply& r) {
 }
 }  // namespace
 
+// Every call checks the connection and validates its paths locally, so a bad
+// path gets its precise error (EINVAL, ENAMETOOLONG) without a round trip.
 #define NACRE_NEED_CORE() \
   if (!core_) return not_connected()
+#define NACRE_CHECK_PATH(p, what)                                   \
+  do {                                                              \
+    auto checked_ = split_path(p);                                  \
+    if (!checked_) return checked_.status().with_context(what);     \
+  } while (0)
 
 FileSystem::FileSystem(std::shared_ptr<client::ClientCore> core) : core_(std::move(core)) {}
 
@@ -31,6 +38,7 @@ int FileSystem::server_count() const { return core_ ? core_->server_count() : 0;
 
 Status FileSystem::mkdir(const std::string& path, uint32_t mode) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(path, "mkdir " + path);
   wire::MkdirRequest m{path, mode, core_->credentials()};
   wire::Empty rep;
   return core_->mds_call(MsgType::kMkdir, m, &rep).with_context("mkdir " + path);
@@ -38,6 +46,7 @@ Status FileSystem::mkdir(const std::string& path, uint32_t mode) {
 
 Status FileSystem::rmdir(const std::string& path) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(path, "rmdir " + path);
   wire::Empty rep;
   return core_->mds_call(MsgType::kRmdir, wire::PathRequest{path}, &rep).with_context("rmdir " + path);
 }
@@ -50,6 +59,7 @@ Result<File> FileSystem::create(const std::string& path, uint32_t mode, const La
 Result<File> FileSystem::open(const std::string& path, uint32_t flags, uint32_t mode,
                               const LayoutRequest& layout) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(path, "open " + path);
   wire::OpenRequest m;
   m.path = path;
   m.flags = flags;
@@ -76,6 +86,7 @@ Result<File> FileSystem::open(const std::string& path, uint32_t flags, uint32_t 
 
 Result<FileStat> FileSystem::stat(const std::string& path) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(path, "stat " + path);
   wire::StatReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(MsgType::kStat, wire::PathRequest{path}, &rep)
                             .with_context("stat " + path));
@@ -92,6 +103,7 @@ Result<FileStat> FileSystem::stat(const std::string& path) {
 
 Status FileSystem::unlink(const std::string& path) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(path, "unlink " + path);
   wire::ReleaseReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(MsgType::kUnlink, wire::PathRequest{path}, &rep)
                             .with_context("unlink " + path));
@@ -100,6 +112,8 @@ Status FileSystem::unlink(const std::string& path) {
 
 Status FileSystem::rename(const std::string& from, const std::string& to) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(from, "rename " + from);
+  NACRE_CHECK_PATH(to, "rename to " + to);
   wire::ReleaseReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(MsgType::kRename, wire::RenameRequest{from, to}, &rep)
                             .with_context("rename " + from + " -> " + to));
@@ -108,6 +122,7 @@ Status FileSystem::rename(const std::string& from, const std::string& to) {
 
 Result<std::vector<DirEntry>> FileSystem::readdir(const std::string& path) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(path, "readdir " + path);
   std::vector<DirEntry> out;
   uint64_t cookie = 0;
   for (;;) {
@@ -138,6 +153,7 @@ Status FileSystem::truncate(const std::string& path, uint64_t size) {
 
 Status FileSystem::set_default_layout(const std::string& dir, const LayoutRequest& layout) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(dir, "set layout of " + dir);
   wire::Empty rep;
   return core_->mds_call(MsgType::kSetDirLayout, wire::SetDirLayoutRequest{dir, {layout}}, &rep)
       .with_context("set layout of " + dir);
@@ -145,6 +161,7 @@ Status FileSystem::set_default_layout(const std::string& dir, const LayoutReques
 
 Result<LayoutRequest> FileSystem::get_default_layout(const std::string& dir) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(dir, "get layout of " + dir);
   wire::DirLayoutReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(MsgType::kGetDirLayout, wire::PathRequest{dir}, &rep)
                             .with_context("get layout of " + dir));
@@ -153,6 +170,7 @@ Result<LayoutRequest> FileSystem::get_default_layout(const std::string& dir) {
 
 Result<Layout> FileSystem::get_layout(const std::string& path) {
   NACRE_NEED_CORE();
+  NACRE_CHECK_PATH(path, "get layout of " + path);
   wire::StatReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(MsgType::kStat, wire::PathRequest{path}, &rep)
                             .with_context("get layout of " + path));
