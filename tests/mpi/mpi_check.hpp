@@ -22,6 +22,7 @@
 #include <mpi.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -112,9 +113,13 @@ inline std::string errno_mismatch(const nacre::Status& s, int code, const std::s
   return {};
 }
 
+inline double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 // Wall time of this rank since MPI_Init (set by run_embedded or init()).
 inline void start_clock() {
-  state().t0 = MPI_Wtime();
+  state().t0 = now_seconds();
   state().timing = true;
 }
 
@@ -131,7 +136,7 @@ inline int finish(MPI_Comm comm) {
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   if (rank == 0) {
-    const double secs = state().timing ? MPI_Wtime() - state().t0 : 0;
+    const double secs = state().timing ? now_seconds() - state().t0 : 0;
     if (total == 0)
       std::printf("mpicheck: PASSED: %ld checks on %d ranks, %.2f s\n", all_checks, size, secs);
     else
