@@ -48,11 +48,8 @@ bool parse_cli(CLI::App& app, int argc, char** argv, int* exit_code) {
     app.parse(argc, argv);
     return true;
   } catch (const CLI::ParseError& e) {
-    if (world_rank() == 0) {
-      *exit_code = app.exit(e);
-    } else {
-      *exit_code = e.get_exit_code();
-    }
+    if (world_rank() == 0) (void)app.exit(e);  // prints help or the error
+    *exit_code = e.get_exit_code() == 0 ? 0 : 2;
     return false;
   }
 }

@@ -26,8 +26,8 @@ double now_seconds();
 double median(std::vector<double> v);
 
 // Parses argv on every rank. Returns true to go on; otherwise *exit_code is
-// what main should return after MPI_Finalize (0 for --help). Only world rank
-// 0 prints.
+// what main should return after MPI_Finalize (0 for --help, 2 for a usage
+// error). Only world rank 0 prints.
 bool parse_cli(CLI::App& app, int argc, char** argv, int* exit_code);
 
 // Config::load(), with runtime.servers = default_servers unless NACRE_SERVERS
