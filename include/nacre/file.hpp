@@ -20,7 +20,7 @@ namespace client { class ClientCore; struct OpenFile; }
 
 class NACRE_API File {
  public:
-  File() = default;  // not open
+  File();  // not open
   File(File&&) noexcept;
   File& operator=(File&&) noexcept;
   File(const File&) = delete;

@@ -66,6 +66,7 @@
 #include <nacre/export.h>
 #include <nacre/version.hpp>
 
+#include <errno.h> /* the codes returned are errno values */
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -57,6 +57,8 @@ Call ClientCore::make_call(int server, MsgType type, const std::vector<uint8_t>&
 
 Status ClientCore::run(std::vector<Call>& calls, std::vector<std::vector<uint8_t>>* bodies) {
   if (bodies) bodies->assign(calls.size(), {});
+  if (disconnected_)
+    return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
   Status first_error;
   for (size_t at = 0; at < calls.size(); at += kWindow) {
     const size_t n = std::min(kWindow, calls.size() - at);
@@ -224,7 +226,12 @@ Status ClientCore::sync_objects(const Layout& layout) {
   }, nullptr);
 }
 
-Status ClientCore::disconnect() { return to_every_server(MsgType::kDisconnect); }
+Status ClientCore::disconnect() {
+  Status s = to_every_server(MsgType::kDisconnect);
+  std::lock_guard<std::mutex> lock(mu_);
+  disconnected_ = true;  // the servers may be gone: later calls fail fast
+  return s;
+}
 
 Status ClientCore::shutdown_servers() { return to_every_server(MsgType::kShutdown); }
 

@@ -83,6 +83,7 @@ class ClientCore {
   wire::Credentials cred_;
   std::mutex mu_;            // serialises exchanges on the transport
   uint64_t next_request_ = 1;  // guarded by mu_
+  bool disconnected_ = false;  // guarded by mu_
 };
 
 // Checks a reply frame against the call and extracts its body; a server

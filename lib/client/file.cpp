@@ -8,6 +8,7 @@ namespace nacre {
 
 File::File(std::shared_ptr<client::ClientCore> core, std::unique_ptr<client::OpenFile> state)
     : core_(std::move(core)), state_(std::move(state)) {}
+File::File() = default;
 File::File(File&&) noexcept = default;
 File& File::operator=(File&& other) noexcept {
   if (this != &other) {

@@ -101,14 +101,19 @@ Status handle_mds_request(MetadataStore& store, const wire::Request& req, wire::
         return Status::error(EINVAL, "readdir max_entries must be 1..1024");
       auto r = store.readdir(m.path, m.cookie, m.max_entries);
       if (!r) return r.status();
+      // Fill the page only as far as it fits one control message; the client
+      // continues from next_cookie.
       wire::ReaddirReply out;
-      for (const auto& e : r->entries)
+      size_t bytes = wire::kFrameHeaderSize + 4 + 8 + 1;
+      for (const auto& e : r->entries) {
+        const size_t entry = 4 + e.name.size() + 1 + 8;
+        if (bytes + entry > wire::kMaxControlBytes) break;
+        bytes += entry;
         out.entries.push_back({e.name, static_cast<uint8_t>(e.type), e.ino});
-      out.next_cookie = r->next_cookie;
-      out.done = r->done;
+      }
+      out.next_cookie = m.cookie + out.entries.size();
+      out.done = r->done && out.entries.size() == r->entries.size();
       reply.body = wire::encode_body(out);
-      if (reply.body.size() + wire::kFrameHeaderSize > wire::kMaxControlBytes)
-        return Status::error(EMSGSIZE, "readdir page too large; ask for fewer entries");
       return Status::ok();
     }
     case MsgType::kSetattr: {

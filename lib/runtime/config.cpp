@@ -9,6 +9,7 @@
 #include <nacre/layout.hpp>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -47,12 +48,14 @@ Result<uint64_t> parse_size(const std::string& key, const std::string& text) {
   return v * mul;
 }
 
+// A 32-bit signed integer (every integer key fits one).
 Result<int64_t> parse_int(const std::string& key, const std::string& text) {
   char* end = nullptr;
   errno = 0;
   long long v = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || errno != 0 || *end != '\0')
     return bad(key, "'" + text + "' is not an integer");
+  if (v < INT32_MIN || v > INT32_MAX) return bad(key, "'" + text + "' is out of range");
   return static_cast<int64_t>(v);
 }
 
@@ -108,8 +111,8 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
       const std::string key = s + "." + std::string(k.str());
       if (!known.count(key)) return bad(key, "unknown key in " + origin);
       auto as_text = [&]() -> Result<std::string> {
-        if (auto x = v.value<std::string>()) return *x;
-        if (auto x = v.value<int64_t>()) return std::to_string(*x);
+        if (auto x = v.value_exact<std::string>()) return *x;
+        if (auto x = v.value_exact<int64_t>()) return std::to_string(*x);
         return bad(key, "must be a string or an integer in " + origin);
       };
       auto txt = as_text();

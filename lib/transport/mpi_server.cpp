@@ -11,6 +11,7 @@ namespace nacre::transport {
 MpiServerTransport::MpiServerTransport(bool accepting) : accepting_(accepting) {}
 
 MpiServerTransport::~MpiServerTransport() {
+  for (auto& t : disconnectors_) t.join();
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& l : links_) {
     if (l.owned && l.comm != MPI_COMM_NULL) MPI_Comm_free(&l.comm);
@@ -41,11 +42,18 @@ void MpiServerTransport::link_finished(int link) {
     owned = links_[link].owned;
     links_[link].comm = MPI_COMM_NULL;
   }
-  int inter = 0;
-  MPI_Comm_test_inter(comm, &inter);
   if (owned) {
-    // Collective with the client job, which disconnects after its last reply.
-    if (inter) MPI_Comm_disconnect(&comm); else MPI_Comm_free(&comm);
+    // MPI_Comm_disconnect is collective over the server ranks and the client
+    // job. Server ranks see client jobs finish in different orders, so a
+    // blocking disconnect here could deadlock (rank 0 waits in link 10 while
+    // rank 1 waits in link 11). Each disconnect gets its own thread instead.
+    std::lock_guard<std::mutex> lock(mu_);
+    disconnectors_.emplace_back([comm]() mutable {
+      int inter = 0;
+      MPI_Comm_test_inter(comm, &inter);
+      if (inter) MPI_Comm_disconnect(&comm);
+      else MPI_Comm_free(&comm);
+    });
   }
   log::debug("link " + std::to_string(link) + " finished");
 }

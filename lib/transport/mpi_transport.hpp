@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace nacre::transport {
@@ -64,6 +65,7 @@ class MpiServerTransport final : public ServerTransport {
   };
   mutable std::mutex mu_;
   std::vector<Link> links_;       // guarded by mu_
+  std::vector<std::thread> disconnectors_;  // guarded by mu_; joined in the destructor
   std::atomic<bool> accepting_;
   std::function<void()> on_shutdown_;
   std::vector<uint8_t> buffer_;   // reused receive buffer (service thread only)

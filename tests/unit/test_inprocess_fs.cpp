@@ -173,3 +173,31 @@ TEST_CASE("default layouts are inherited from directories") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("inprocess") {
+
+TEST_CASE("readdir of long names spans several pages that each fit a message") {
+  LoopbackCluster c(1, 1);
+  FileSystem& fs = c.fs();
+  REQUIRE(fs.mkdir("/long").is_ok());
+  for (int i = 0; i < 300; ++i) {
+    std::string name = std::to_string(i);
+    name += std::string(255 - name.size(), 'x');
+    REQUIRE(fs.mkdir("/long/" + name).is_ok());
+  }
+  auto ls = fs.readdir("/long");
+  REQUIRE(ls.is_ok());
+  CHECK(ls->size() == 300);
+}
+
+TEST_CASE("a File used after its client shut down fails fast with ENOTCONN") {
+  LoopbackCluster c(1, 1);
+  auto f = c.fs().create("/late");
+  REQUIRE(f.is_ok());
+  c.stop();
+  CHECK(f->write_at(0, "x", 1).status().code() == ENOTCONN);
+  CHECK(f->close().code() == ENOTCONN);
+  CHECK(c.fs().stat("/late").status().code() == ENOTCONN);
+}
+
+}  // TEST_SUITE
