@@ -5,6 +5,7 @@
 #include <ctime>
 #include <map>
 #include <unordered_map>
+#include <vector>
 
 namespace nacre::store {
 
@@ -37,9 +38,11 @@ class MemoryStore final : public ObjectStore {
       const size_t take = std::min<uint64_t>(kChunk - in, data.size() - done);
       auto& chunk = o.chunks[idx];
       if (!chunk) {
-        chunk.reset(new (std::nothrow) uint8_t[kChunk]);
+        chunk = take_chunk();
         if (!chunk) return Status::error(ENOSPC, "memory store: out of memory");
-        std::memset(chunk.get(), 0, kChunk);
+        // Zero only what this write does not cover (holes read as zeros).
+        if (in > 0) std::memset(chunk.get(), 0, in);
+        if (in + take < kChunk) std::memset(chunk.get() + in + take, 0, kChunk - in - take);
       }
       std::memcpy(chunk.get() + in, data.data() + done, take);
       done += take;
@@ -79,7 +82,10 @@ class MemoryStore final : public ObjectStore {
     MemObject& o = objects_[id];
     if (size < o.size) {
       // Drop whole chunks past the end, zero the tail of the partial one.
-      o.chunks.erase(o.chunks.lower_bound((size + kChunk - 1) / kChunk), o.chunks.end());
+      for (auto c = o.chunks.lower_bound((size + kChunk - 1) / kChunk); c != o.chunks.end();) {
+        give_back(std::move(c->second));
+        c = o.chunks.erase(c);
+      }
       auto c = o.chunks.find(size / kChunk);
       if (c != o.chunks.end() && size % kChunk)
         std::memset(c->second.get() + size % kChunk, 0, kChunk - size % kChunk);
@@ -90,13 +96,33 @@ class MemoryStore final : public ObjectStore {
   }
 
   Status destroy(uint64_t id) override {
-    objects_.erase(id);
+    auto it = objects_.find(id);
+    if (it == objects_.end()) return Status::ok();
+    for (auto& [idx, chunk] : it->second.chunks) give_back(std::move(chunk));
+    objects_.erase(it);
     return Status::ok();
   }
   Status sync(uint64_t) override { return Status::ok(); }
 
  private:
+  using Chunk = std::unique_ptr<uint8_t[]>;
+  // Freed chunks are kept for reuse: touching fresh memory is ~10x slower
+  // than reusing warm pages, and the allocator would return 1 MiB blocks to
+  // the kernel. The pool is bounded so a burst of deletes does not pin memory.
+  Chunk take_chunk() {
+    if (!free_.empty()) {
+      Chunk c = std::move(free_.back());
+      free_.pop_back();
+      return c;
+    }
+    return Chunk(new (std::nothrow) uint8_t[kChunk]);
+  }
+  void give_back(Chunk c) {
+    if (c && free_.size() < kMaxFreeChunks) free_.push_back(std::move(c));
+  }
+  static constexpr size_t kMaxFreeChunks = 1024;  // 1 GiB
   std::unordered_map<uint64_t, MemObject> objects_;
+  std::vector<Chunk> free_;
 };
 
 }  // namespace

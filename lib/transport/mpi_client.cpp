@@ -22,9 +22,12 @@ Status MpiClientTransport::exchange(std::span<Call> calls) {
     const int tag = reply_tag(c.request_id);
     int rc;
     if (c.in_data.empty()) {
-      c.reply.resize(wire::kMaxControlBytes);
-      rc = MPI_Irecv(c.reply.data(), static_cast<int>(c.reply.size()), MPI_BYTE, c.server, tag,
-                     comm_, &reqs[2 * i]);
+      // Control replies land in reused, never-zeroed buffers; only the bytes
+      // received are copied into c.reply afterwards.
+      while (control_buffers_.size() <= i)
+        control_buffers_.push_back(std::make_unique<uint8_t[]>(wire::kMaxControlBytes));
+      rc = MPI_Irecv(control_buffers_[i].get(), static_cast<int>(wire::kMaxControlBytes), MPI_BYTE,
+                     c.server, tag, comm_, &reqs[2 * i]);
     } else {
       c.reply.resize(c.reply_prefix);
       std::vector<ConstSegment> segs{{c.reply.data(), c.reply_prefix}};
@@ -61,7 +64,7 @@ Status MpiClientTransport::exchange(std::span<Call> calls) {
     if (got < 0) got = 0;
     const size_t total = static_cast<size_t>(got);
     if (c.in_data.empty()) {
-      c.reply.resize(total);
+      c.reply.assign(control_buffers_[i].get(), control_buffers_[i].get() + total);
       c.reply_data_received = 0;
     } else if (total < c.reply_prefix) {
       c.reply.resize(total);

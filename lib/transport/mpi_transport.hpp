@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,6 +32,8 @@ class MpiClientTransport final : public ClientTransport {
  private:
   MPI_Comm comm_;
   int server_count_;
+  // Receive buffers for control replies, one per call slot, reused.
+  std::vector<std::unique_ptr<uint8_t[]>> control_buffers_;
 };
 
 // Server side. Links are communicators carrying clients; link ids are never
