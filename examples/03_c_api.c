@@ -22,11 +22,10 @@ static uint8_t pattern(int rank, size_t i) {
   return (uint8_t)(rank * 31 + i * 7 + (i >> 9));
 }
 
-/* Prints the failed call with nacre_last_error(); returns rc != 0. */
+/* Prints the failed call with nacre_last_error() ("ENOENT: ..."); returns rc != 0. */
 static int failed(int rank, const char* what, int rc) {
   if (rc != 0)
-    fprintf(stderr, "rank %d: error: %s: %s (%s)\n", rank, what, nacre_last_error(),
-            nacre_errno_name(rc));
+    fprintf(stderr, "rank %d: error: %s: %s\n", rank, what, nacre_last_error());
   return rc != 0;
 }
 

@@ -85,7 +85,8 @@ typedef struct nacre_file nacre_file_t;
 
 /* ---- Errors and version ---------------------------------------------- */
 
-/* Message of the latest failed call on this thread ("" if none). The pointer
+/* Message of the latest failed call on this thread, starting with the errno
+ * name ("ENOENT: open /a: no such file"); "" if none. The pointer
  * stays valid until the next failing call on this thread. Never NULL. */
 NACRE_API const char* nacre_last_error(void);
 /* Copies the message into buf (always NUL-terminated, truncated to fit).

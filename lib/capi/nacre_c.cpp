@@ -63,6 +63,13 @@ int guard(const char* fn, F&& body) noexcept {
 #define NACRE_NEED(cond, fn, what) \
   if (!(cond)) return fail(EINVAL, std::string(fn) + ": " + (what))
 
+// Returns the C code of a failed Status expression (sets the message).
+#define NACRE_RETURN_IF_ERROR_C(expr)          \
+  do {                                         \
+    const ::nacre::Status s_ = (expr);         \
+    if (!s_.is_ok()) return fail(s_);          \
+  } while (0)
+
 // Copies a C++ string into a fixed array, NUL-terminated; false if too long.
 bool copy_string(const std::string& from, char* to, size_t cap) {
   if (from.size() >= cap) return false;
@@ -71,11 +78,11 @@ bool copy_string(const std::string& from, char* to, size_t cap) {
 }
 
 // A NUL-terminated field of a fixed array, or an error naming the field.
-int read_field(const char* field, size_t cap, const char* key, std::string* out) {
+Status read_field(const char* field, size_t cap, const char* key, std::string* out) {
   const size_t n = strnlen(field, cap);
-  if (n == cap) return fail(EINVAL, std::string("config key '") + key + "': not NUL-terminated");
+  if (n == cap) return Status::error(EINVAL, std::string("config key '") + key + "': not NUL-terminated");
   out->assign(field, n);
-  return 0;
+  return Status::ok();
 }
 
 int to_c(const nacre::Config& c, nacre_config_t* out) {
@@ -96,34 +103,47 @@ int to_c(const nacre::Config& c, nacre_config_t* out) {
   return 0;
 }
 
-int from_c(const nacre_config_t& c, nacre::Config* out) {
+Status from_c(const nacre_config_t& c, nacre::Config* out) {
+  auto bad = [](const std::string& key, const std::string& why) {
+    return Status::error(EINVAL, "config key '" + key + "': " + why);
+  };
   nacre::Config r;
   r.servers = c.servers;
   if (c.store_kind == NACRE_STORE_MEMORY) r.store = nacre::StoreKind::kMemory;
   else if (c.store_kind == NACRE_STORE_DIRECTORY) r.store = nacre::StoreKind::kDirectory;
-  else return fail(EINVAL, "config key 'store.kind': " + std::to_string(c.store_kind) +
-                               " is not NACRE_STORE_MEMORY or NACRE_STORE_DIRECTORY");
-  if (c.stripe_size < 0)
-    return fail(EINVAL, "config key 'layout.stripe_size': negative (" + std::to_string(c.stripe_size) + ")");
+  else return bad("store.kind", std::to_string(c.store_kind) +
+                                    " is not NACRE_STORE_MEMORY or NACRE_STORE_DIRECTORY");
+  if (c.stripe_size < 0) return bad("layout.stripe_size", "negative (" + std::to_string(c.stripe_size) + ")");
   if (c.max_rpc_bytes < 0)
-    return fail(EINVAL, "config key 'transport.max_rpc_bytes': negative (" +
-                            std::to_string(c.max_rpc_bytes) + ")");
+    return bad("transport.max_rpc_bytes", "negative (" + std::to_string(c.max_rpc_bytes) + ")");
   r.stripe_size = static_cast<uint64_t>(c.stripe_size);
   r.stripe_count = c.stripe_count;
   r.max_rpc_bytes = static_cast<uint64_t>(c.max_rpc_bytes);
-  if (int e = read_field(c.store_dir, sizeof c.store_dir, "store.dir", &r.store_dir)) return e;
-  if (int e = read_field(c.address, sizeof c.address, "client.address", &r.address)) return e;
-  if (int e = read_field(c.log_level, sizeof c.log_level, "log.level", &r.log_level)) return e;
+  NACRE_RETURN_IF_ERROR(read_field(c.store_dir, sizeof c.store_dir, "store.dir", &r.store_dir));
+  NACRE_RETURN_IF_ERROR(read_field(c.address, sizeof c.address, "client.address", &r.address));
+  NACRE_RETURN_IF_ERROR(read_field(c.log_level, sizeof c.log_level, "log.level", &r.log_level));
   *out = std::move(r);
-  return 0;
+  return Status::ok();
 }
 
-// Resolves the optional config argument of nacre_start / nacre_connect.
-// Failures here are local; the caller must still make them collective.
-nacre::Result<nacre::Config> resolve_config(const nacre_config_t* config) {
-  if (!config) return nacre::Config::load();
-  nacre::Config c;
-  if (from_c(*config, &c) != 0) return Status::error(EINVAL, t_last_error);
+// The optional config argument of nacre_start / nacre_connect (NULL:
+// Config::load()), converted on every rank of comm. Collective: a bad
+// struct or environment on one rank fails the call on every rank, or the
+// others would wait in Runtime::start/connect forever.
+nacre::Result<nacre::Config> agreed_config(MPI_Comm comm, const nacre_config_t* config) {
+  nacre::Result<nacre::Config> c = nacre::Config{};
+  if (!config) {
+    c = nacre::Config::load();
+  } else {
+    nacre::Config conv;
+    Status s = from_c(*config, &conv);
+    if (s) c = std::move(conv);
+    else c = s;
+  }
+  int bad = c ? 0 : 1, any_bad = 0;
+  MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, comm);
+  if (!c) return c;
+  if (any_bad) return Status::error(EINVAL, "the configuration is invalid on another rank");
   return c;
 }
 
@@ -223,7 +243,7 @@ int nacre_config_validate(const nacre_config_t* config) {
   return guard("nacre_config_validate", [&]() -> int {
     NACRE_NEED(config, "nacre_config_validate", "null config");
     nacre::Config c;
-    if (int e = from_c(*config, &c)) return e;
+    NACRE_RETURN_IF_ERROR_C(from_c(*config, &c));
     return check(c.validate());
   });
 }
@@ -233,20 +253,15 @@ int nacre_config_validate(const nacre_config_t* config) {
 int nacre_start(MPI_Comm comm, const nacre_config_t* config, nacre_runtime_t** rt) {
   return open_runtime("nacre_start", rt, [&]() -> nacre::Result<nacre::Runtime> {
     if (!config) return nacre::Runtime::start(comm);  // loads and agrees on the config
-    // A malformed struct on one rank must fail the call on every rank, or
-    // the others would wait in Runtime::start forever.
-    auto c = resolve_config(config);
-    int bad = c ? 0 : 1, any_bad = 0;
-    MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, comm);
+    auto c = agreed_config(comm, config);
     if (!c) return c.status();
-    if (any_bad) return Status::error(EINVAL, "nacre_start: the config struct is invalid on another rank");
     return nacre::Runtime::start(comm, *c);
   });
 }
 
 int nacre_connect(MPI_Comm comm, const nacre_config_t* config, nacre_runtime_t** rt) {
   return open_runtime("nacre_connect", rt, [&]() -> nacre::Result<nacre::Runtime> {
-    auto c = resolve_config(config);
+    auto c = agreed_config(comm, config);
     if (!c) return c.status();
     return nacre::Runtime::connect(comm, *c);
   });
