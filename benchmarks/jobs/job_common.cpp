@@ -140,8 +140,7 @@ class NacreShared final : public SharedFile {
   std::string path_;
   LayoutRequest layout_;
   std::string name_ = "nacre";
-  // optional: File's inline default constructor needs client::OpenFile complete.
-  std::optional<File> file_;
+  std::optional<File> file_;  // empty until open()
 };
 
 class MpiioShared final : public SharedFile {
