@@ -7,7 +7,8 @@
 // or NACRE_CONFIG say otherwise); the rest are clients. Every repetition:
 //   raw MPI ping-pong (client rank 0 <-> server 0, before Runtime::start),
 //   Runtime::start, Nacre round trips, metadata (Nacre, POSIX /tmp,
-//   /dev/shm), streaming (Nacre, MPI-IO /tmp, POSIX /dev/shm, /tmp),
+//   /dev/shm), streaming (Nacre, MPI-IO /tmp, POSIX /dev/shm, /tmp, then
+//   Nacre again on a second file, which reuses the memory the first freed),
 //   shutdown, raw MPI ping-pong again (after the servers returned).
 #include "bench.hpp"
 
@@ -45,8 +46,12 @@ void print_targets(const std::vector<Series>& results) {
       line(what.c_str(), rtt / b, rtt / b <= 3.0);
     }
   }
-  const double w = med("write_bw", "nacre"), shm = med("write_bw", "posix:/dev/shm");
-  if (w > 0 && shm > 0) line("streaming write >= 0.8x POSIX /dev/shm", w / shm, w / shm >= 0.8);
+  const double shm = med("write_bw", "posix:/dev/shm");
+  for (const char* sys : {"nacre", "nacre:2nd-file"}) {
+    const double w = med("write_bw", sys);
+    const std::string what = std::string("streaming write >= 0.8x POSIX /dev/shm (") + sys + ")";
+    if (w > 0 && shm > 0) line(what.c_str(), w / shm, w / shm >= 0.8);
+  }
   std::fflush(stdout);
 }
 

@@ -94,8 +94,8 @@ namespace {
 
 class NacreShared final : public SharedFile {
  public:
-  NacreShared(FileSystem& fs, std::string path, LayoutRequest layout)
-      : fs_(fs), path_(std::move(path)), layout_(layout) {}
+  NacreShared(FileSystem& fs, std::string path, LayoutRequest layout, std::string label)
+      : fs_(fs), path_(std::move(path)), layout_(layout), name_(std::move(label)) {}
   const std::string& name() const override { return name_; }
 
   Status open(MPI_Comm comm) override {
@@ -139,7 +139,7 @@ class NacreShared final : public SharedFile {
   FileSystem& fs_;
   std::string path_;
   LayoutRequest layout_;
-  std::string name_ = "nacre";
+  std::string name_;
   std::optional<File> file_;  // empty until open()
 };
 
@@ -256,8 +256,9 @@ class PosixShared final : public SharedFile {
 
 }  // namespace
 
-std::unique_ptr<SharedFile> nacre_file(FileSystem& fs, std::string path, LayoutRequest layout) {
-  return std::make_unique<NacreShared>(fs, std::move(path), layout);
+std::unique_ptr<SharedFile> nacre_file(FileSystem& fs, std::string path, LayoutRequest layout,
+                                       std::string label) {
+  return std::make_unique<NacreShared>(fs, std::move(path), layout, std::move(label));
 }
 std::unique_ptr<SharedFile> mpiio_file(std::string label, std::string path) {
   return std::make_unique<MpiioShared>(std::move(label), std::move(path));

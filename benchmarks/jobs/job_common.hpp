@@ -61,7 +61,8 @@ class SharedFile {
 };
 
 // path: absolute Nacre path; layout: applied when rank 0 creates the file.
-std::unique_ptr<SharedFile> nacre_file(FileSystem& fs, std::string path, LayoutRequest layout);
+std::unique_ptr<SharedFile> nacre_file(FileSystem& fs, std::string path, LayoutRequest layout,
+                                       std::string label = "nacre");
 // path: a local file name (e.g. /tmp/x); opened with MPI_File_open on comm.
 std::unique_ptr<SharedFile> mpiio_file(std::string label, std::string path);
 // path: a local file name; pwrite/pread.
