@@ -1,0 +1,153 @@
+// File views: validation errors and mapping against the byte model.
+#include "model.hpp"
+
+#include "mpiio/view.hpp"
+
+#include <cstdio>
+
+using namespace nacre::mpiio;
+using namespace nacre::mpiio::testing;
+
+namespace {
+
+bool has(const nacre::Status& s, const char* text) {
+  return s.message().find(text) != std::string::npos;
+}
+
+bool strictly_increasing(const std::vector<int64_t>& v) {
+  for (size_t i = 1; i < v.size(); ++i)
+    if (v[i] <= v[i - 1]) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_SUITE("mpiio_view") {
+
+TEST_CASE("illegal views give clear errors") {
+  auto b = ok(make_named(1)), i4 = ok(make_named(4));
+  auto ft = ok(make_vector(2, 1, 2, i4));
+
+  auto r = make_view(-1, b, ft, ViewAccess::read_write);
+  CHECK(r.status().code() == EINVAL);
+  CHECK(has(r.status(), "negative displacement"));
+
+  r = make_view(0, b, ok(make_hindexed({1}, {-4}, i4)), ViewAccess::read_only);
+  CHECK(r.status().code() == EINVAL);
+  CHECK(has(r.status(), "negative displacement in filetype"));
+
+  r = make_view(0, i4, ok(make_named(6)), ViewAccess::read_write);
+  CHECK(r.status().code() == EINVAL);
+  CHECK(has(r.status(), "whole etypes"));
+
+  r = make_view(0, b, ok(make_vector(0, 1, 1, i4)), ViewAccess::read_write);
+  CHECK(r.status().code() == EINVAL);
+  CHECK(has(r.status(), "size 0"));
+
+  r = make_view(0, b, ok(make_resized(0, 0, i4)), ViewAccess::read_only);
+  CHECK(r.status().code() == EINVAL);
+  CHECK(has(r.status(), "extent"));
+
+  // Overlapping regions: fine for reading, rejected for writing.
+  auto overlap = ok(make_hindexed({1, 1}, {0, 2}, i4));
+  CHECK(make_view(0, b, overlap, ViewAccess::read_only).is_ok());
+  r = make_view(0, b, overlap, ViewAccess::read_write);
+  CHECK(r.status().code() == EINVAL);
+  CHECK(has(r.status(), "overlapping"));
+
+  // Out of order.
+  r = make_view(0, b, ok(make_indexed({1, 1}, {1, 0}, i4)), ViewAccess::read_write);
+  CHECK(r.status().code() == EINVAL);
+
+  // Extent smaller than the data: tiles overlap.
+  r = make_view(0, b, ok(make_resized(0, 6, ft)), ViewAccess::read_write);
+  CHECK(r.status().code() == EINVAL);
+  CHECK(has(r.status(), "repetition"));
+
+  // Overlapping etype for writes.
+  auto bad_etype = ok(make_hindexed({1, 1}, {0, 0}, i4));
+  CHECK(make_view(0, bad_etype, ok(make_contiguous(4, i4)), ViewAccess::read_write)
+            .status().code() == EINVAL);
+}
+
+TEST_CASE("default view is the identity") {
+  FileView v = default_view();
+  auto m = map_view(v, 12345, 100);
+  REQUIRE(m.is_ok());
+  CHECK(*m == std::vector<Piece>{{12345, 100}});
+  CHECK(*view_byte_offset(v, 77) == 77);
+  CHECK(map_view(v, -1, 1).status().code() == EINVAL);
+  CHECK(map_view(v, int64_t{1} << 62, int64_t{1} << 62).status().code() == EOVERFLOW);
+}
+
+TEST_CASE("strided view maps like the model") {
+  auto i4 = ok(make_named(4));
+  // Each rank of 4 owns 4-int columns of a 16-int row: rank 2's view.
+  auto ft = ok(make_resized(0, 64, ok(make_hindexed({4}, {32}, i4))));
+  auto v = make_view(100, i4, ft, ViewAccess::read_write);
+  REQUIRE_MESSAGE(v.is_ok(), v.status().to_string());
+  auto m = map_view(*v, 2, 40);  // ints 2..11 of the stream
+  REQUIRE(m.is_ok());
+  CHECK(*m == std::vector<Piece>{{140, 8}, {196, 16}, {260, 16}});
+  CHECK(*view_byte_offset(*v, 5) == 100 + 64 + 32 + 4);
+}
+
+TEST_CASE("check_monotonic_nonoverlapping agrees with the model on random types") {
+  const uint64_t seed = 4242;
+  std::printf("mpiio_view monotonic seed %llu\n", static_cast<unsigned long long>(seed));
+  RandomTypes gen(seed);
+  int yes = 0, no = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto t = gen.gen(3);
+    if (t->size == 0 || t->size > 20000) continue;
+    const int64_t count = gen.uni(1, 3);
+    auto f = flatten(*t, count, 0);
+    REQUIRE(f.is_ok());
+    const bool want = strictly_increasing(model_bytes(*t, count, 0));
+    INFO("type: " << describe(*t) << " count " << count);
+    CHECK(check_monotonic_nonoverlapping(*f, "filetype").is_ok() == want);
+    (want ? yes : no)++;
+  }
+  CHECK(yes > 20);
+  CHECK(no > 20);
+}
+
+TEST_CASE("random views map like the model") {
+  const uint64_t seed = 777;
+  std::printf("mpiio_view mapping seed %llu\n", static_cast<unsigned long long>(seed));
+  RandomTypes gen(seed);
+  auto b = ok(make_named(1));
+  int checked = 0;
+  for (int i = 0; i < 3000 && checked < 300; ++i) {
+    auto ft = gen.gen(3);
+    if (ft->size == 0 || ft->size > 5000 || ft->extent <= 0) continue;
+    const bool write = gen.uni(0, 1) == 0;
+    const int64_t disp = gen.uni(0, 1000);
+    auto v = make_view(disp, b, ft, write ? ViewAccess::read_write : ViewAccess::read_only);
+    auto one = model_bytes(*ft, 1, 0);
+    const bool neg = *std::min_element(one.begin(), one.end()) < 0;
+    INFO("filetype: " << describe(*ft) << " disp " << disp);
+    if (neg) {
+      CHECK(v.status().code() == EINVAL);
+      continue;
+    }
+    const auto tiled = model_bytes(*ft, 8, disp);
+    if (write && !strictly_increasing(tiled)) {
+      CHECK(v.status().code() == EINVAL);
+      continue;
+    }
+    REQUIRE_MESSAGE(v.is_ok(), v.status().to_string());
+    for (int w = 0; w < 10; ++w) {
+      const int64_t off = gen.uni(0, static_cast<int64_t>(tiled.size()) - 1);
+      const int64_t n = gen.uni(0, static_cast<int64_t>(tiled.size()) - off);
+      auto m = map_view(*v, off, n);
+      REQUIRE(m.is_ok());
+      CHECK(*m == to_pieces(tiled, static_cast<size_t>(off), static_cast<size_t>(off + n)));
+      if (n > 0) CHECK(*view_byte_offset(*v, off) == tiled[static_cast<size_t>(off)]);
+    }
+    ++checked;
+  }
+  CHECK(checked > 100);
+}
+
+}  // TEST_SUITE
