@@ -76,9 +76,12 @@ struct Children {
   std::vector<TypeDescPtr> descs;
   ~Children() {
     for (auto& h : handles) {
+      if (h == MPI_DATATYPE_NULL) continue;
       int ni = 0, na = 0, nd = 0, comb = 0;
+      // Named and F90 parameterized types are predefined: never freed.
       if (MPI_Type_get_envelope(h, &ni, &na, &nd, &comb) == MPI_SUCCESS &&
-          comb != MPI_COMBINER_NAMED)
+          comb != MPI_COMBINER_NAMED && comb != MPI_COMBINER_F90_REAL &&
+          comb != MPI_COMBINER_F90_COMPLEX && comb != MPI_COMBINER_F90_INTEGER)
         MPI_Type_free(&h);
     }
   }
@@ -97,7 +100,7 @@ Result<TypeDescPtr> decode_derived(MPI_Datatype t, int combiner, int ni, int na,
   std::vector<int> ints(static_cast<size_t>(ni) + 1);
   std::vector<MPI_Aint> addrs(static_cast<size_t>(na) + 1);
   Children ch;
-  ch.handles.resize(static_cast<size_t>(nd));
+  ch.handles.assign(static_cast<size_t>(nd), MPI_DATATYPE_NULL);
   DECODE_MPI(MPI_Type_get_contents(t, ni, na, nd, ints.data(), addrs.data(),
                                    ch.handles.data()));
   NACRE_RETURN_IF_ERROR(ch.decode(depth));

@@ -1,7 +1,8 @@
 // decode_type: MPI_Datatype -> TypeDesc, through MPI_Type_get_envelope and
 // MPI_Type_get_contents, recursively. Needs MPI to be initialized; touches no
 // communicator. Derived types returned by MPI_Type_get_contents are freed
-// here; the caller keeps ownership of `type`.
+// here (named and F90 parameterized types are predefined and never freed);
+// the caller keeps ownership of `type`.
 //
 // Every decoded node gets MPI's own lb and extent (MPI_Type_get_extent), so
 // struct alignment padding and MPI_LB/MPI_UB markers are honoured, and its

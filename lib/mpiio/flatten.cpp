@@ -66,8 +66,8 @@ Status repeat(Pattern& p, int64_t n, int64_t stride, const TypeDesc& t) {
   if (n == 1) return Status::ok();
   if (p.levels.empty() && p.leaf.size() == 1 && p.leaf[0].length == stride) {
     if (!mul(p.leaf[0].length, n, &p.leaf[0].length)) return overflow(t);
-  } else if (!p.levels.empty() && p.levels.back().count <= std::numeric_limits<int64_t>::max() / 2 &&
-             [&] {
+  } else if (!p.levels.empty() && [&] {
+               // The new level continues the outermost one: fold them.
                int64_t s = 0;
                return mul(p.levels.back().count, p.levels.back().stride, &s) && s == stride;
              }()) {

@@ -93,6 +93,40 @@ TEST_CASE("named types, including pair types with holes") {
   CHECK(r.status().code() == EINVAL);
 }
 
+TEST_CASE("Fortran 90 parameterized types are not supported") {
+  MPI_Datatype t;
+  REQUIRE(MPI_Type_create_f90_real(6, MPI_UNDEFINED, &t) == MPI_SUCCESS);
+  auto r = decode_type(t);
+  CHECK(r.status().code() == ENOTSUP);
+  CHECK(r.status().message().find("MPI_COMBINER_F90_REAL") != std::string::npos);
+  // Nested inside a derived type, the error propagates.
+  MPI_Datatype v;
+  MPI_Type_contiguous(2, t, &v);
+  CHECK(decode_type(v).status().code() == ENOTSUP);
+  MPI_Type_free(&v);
+}
+
+TEST_CASE("an HDF5-style filetype: resized hindexed of byte blocks") {
+  int bl[] = {100, 47008, 8};
+  MPI_Aint dp[] = {0, 4096, 60000};
+  MPI_Datatype h, t;
+  MPI_Type_create_hindexed(3, bl, dp, MPI_BYTE, &h);
+  MPI_Type_create_resized(h, 0, 1 << 20, &t);
+  MPI_Type_free(&h);
+  MPI_Type_commit(&t);
+  auto d = decode_type(t);
+  REQUIRE(d.is_ok());
+  auto f = flatten(**d, 4, 512);
+  REQUIRE(f.is_ok());
+  auto got = f->materialize();
+  REQUIRE(got.is_ok());
+  std::vector<Piece> want;
+  for (int64_t i = 0; i < 4; ++i)
+    for (int k = 0; k < 3; ++k) want.push_back({512 + i * (1 << 20) + dp[k], bl[k]});
+  CHECK(*got == want);
+  MPI_Type_free(&t);
+}
+
 TEST_CASE("every constructor") {
   MPI_Datatype t, u;
   MPI_Type_contiguous(5, MPI_INT, &t);
