@@ -40,8 +40,8 @@ MPI_FLAGS=(${NACRE_MPIRUN_FLAGS:---oversubscribe --bind-to none --mca btl self,v
 
 ompi-server --no-daemonize -r "$state/ompi-server.uri" > "$state/ompi-server.log" 2>&1 &
 echo $! > "$state/ompi-server.pid"
-for _ in $(seq 100); do [ -s "$state/ompi-server.uri" ] && break; sleep 0.1; done
-[ -s "$state/ompi-server.uri" ] || { echo "nacre-up: ompi-server did not start; see $state/ompi-server.log" >&2; kill "$(cat "$state/ompi-server.pid")" 2>/dev/null; exit 1; }
+for _ in $(seq 300); do [ -s "$state/ompi-server.uri" ] && break; sleep 0.1; done
+[ -s "$state/ompi-server.uri" ] || { echo "nacre-up: ompi-server did not start within 30 s; see $state/ompi-server.log" >&2; kill "$(cat "$state/ompi-server.pid")" 2>/dev/null; exit 1; }
 
 mpirun $ROOT_FLAGS "${MPI_FLAGS[@]}" --ompi-server "file:$state/ompi-server.uri" -n "$servers" \
   "$server_bin" --port-file "$state/port" --service nacre "$@" > "$state/server.log" 2>&1 &

@@ -20,6 +20,7 @@ struct Runtime::Impl {
   MPI_Comm client_comm = MPI_COMM_NULL;  // clients only
   MPI_Comm inter = MPI_COMM_NULL;        // standalone: link to the server job
   std::string port;                      // standalone: the server job's MPI port
+  std::string address;                   // standalone: the address it was found at
   std::shared_ptr<client::ClientCore> core;
   FileSystem fs;
   ~Impl();

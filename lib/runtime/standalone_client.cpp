@@ -5,8 +5,13 @@
 #include "runtime/standalone.hpp"
 #include "transport/mpi_transport.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 namespace nacre {
 
@@ -37,6 +42,49 @@ Result<std::string> resolve_address(const std::string& address) {
   return std::string(port);
 }
 
+namespace {
+
+// Open MPI 4.1 pairs simultaneous MPI_Comm_connect calls from several jobs to
+// one port wrongly and hangs them (seen with 3+ jobs, and with 2 under load),
+// so connects to one server job are serialised with an flock held by the
+// connecting job's rank 0. The lock file sits next to the port file for
+// "file:" addresses (shared by every host that can read the port file),
+// else in /tmp keyed by the port string (single host).
+class ConnectLock {
+ public:
+  ConnectLock(const std::string& address, const std::string& port) {
+    std::string path = address.rfind("file:", 0) == 0
+                           ? address.substr(5) + ".connect-lock"
+                           : "/tmp/nacre-connect-" + std::to_string(std::hash<std::string>{}(port)) +
+                                 ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  ~ConnectLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  ConnectLock(const ConnectLock&) = delete;
+  ConnectLock& operator=(const ConnectLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Collective over comm: MPI_Comm_connect with rank 0 holding the lock.
+int serialized_connect(const std::string& address, const std::string& port, MPI_Comm comm,
+                       MPI_Comm* inter) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::unique_ptr<ConnectLock> lock;
+  if (rank == 0) lock = std::make_unique<ConnectLock>(address, port);
+  return MPI_Comm_connect(port.c_str(), MPI_INFO_NULL, 0, comm, inter);
+}
+
+}  // namespace
+
 }  // namespace runtime
 
 Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
@@ -62,11 +110,13 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
   auto impl = std::make_unique<Impl>();
   MPI_Comm_dup(comm, &impl->client_comm);
   MPI_Comm_set_errhandler(impl->client_comm, MPI_ERRORS_RETURN);
-  if (MPI_Comm_connect(port, MPI_INFO_NULL, 0, impl->client_comm, &impl->inter) != MPI_SUCCESS)
+  if (runtime::serialized_connect(config.address, port, impl->client_comm, &impl->inter) !=
+      MPI_SUCCESS)
     return Status::error(ECONNREFUSED, "cannot connect to the Nacre server job at '" +
                                            config.address + "'");
   MPI_Comm_set_errhandler(impl->inter, MPI_ERRORS_RETURN);
   impl->port = port;
+  impl->address = config.address;
   int servers = 0;
   MPI_Comm_remote_size(impl->inter, &servers);
   impl->core = std::make_shared<client::ClientCore>(
@@ -89,7 +139,7 @@ Status Runtime::request_server_shutdown() {
   NACRE_RETURN_IF_ERROR(runtime::agree(impl_->client_comm, s));
   // Wake the servers' accept threads: one more connection, dropped at once.
   MPI_Comm wake = MPI_COMM_NULL;
-  if (MPI_Comm_connect(impl_->port.c_str(), MPI_INFO_NULL, 0, impl_->client_comm, &wake) !=
+  if (runtime::serialized_connect(impl_->address, impl_->port, impl_->client_comm, &wake) !=
       MPI_SUCCESS)
     return Status::error(EIO, "shutdown: the wake-up connection to the server job failed");
   MPI_Comm_disconnect(&wake);

@@ -4,6 +4,7 @@
 #include "transport/mpi_transport.hpp"
 #include "wire/frame.hpp"
 
+#include <cstring>
 #include <string>
 
 namespace nacre::transport {
@@ -90,15 +91,25 @@ Status MpiServerTransport::receive(Incoming& in, bool* finished) {
       in.peer = PeerId{link, st.MPI_SOURCE};
       in.size = static_cast<size_t>(count);
       in.oversize = in.size > wire::kMaxMessageBytes;
-      // An oversize message is consumed into a header-sized buffer (MPI
-      // reports truncation, which we expect) so the sender gets an error reply.
-      const size_t take = in.oversize ? wire::kFrameHeaderSize : in.size;
-      if (buffer_.size() < take) buffer_.resize(take);
       MPI_Status rst;
-      int rc = MPI_Mrecv(buffer_.data(), static_cast<int>(take), MPI_BYTE, &msg, &rst);
-      if (rc != MPI_SUCCESS && !in.oversize)
+      if (in.oversize) {
+        // Consume it, keeping only the frame header so the sender gets an
+        // error reply. Open MPI may write a whole truncated message past a
+        // CONTIGUOUS receive buffer (seen with vader/CMA and tcp), so the
+        // receive type is two separated 16-byte blocks, which it honours.
+        const size_t half = wire::kFrameHeaderSize / 2;
+        if (buffer_.size() < 3 * half) buffer_.resize(3 * half);
+        std::vector<ConstSegment> segs{{buffer_.data(), half}, {buffer_.data() + 2 * half, half}};
+        SegmentType type(segs);
+        (void)MPI_Mrecv(MPI_BOTTOM, 1, type.type(), &msg, &rst);  // MPI_ERR_TRUNCATE expected
+        std::memmove(buffer_.data() + half, buffer_.data() + 2 * half, half);
+        in.message = std::span<const uint8_t>(buffer_.data(), wire::kFrameHeaderSize);
+        return Status::ok();
+      }
+      if (buffer_.size() < in.size) buffer_.resize(in.size);
+      if (MPI_Mrecv(buffer_.data(), static_cast<int>(in.size), MPI_BYTE, &msg, &rst) != MPI_SUCCESS)
         return Status::error(EIO, "MPI_Mrecv failed on link " + std::to_string(link));
-      in.message = std::span<const uint8_t>(buffer_.data(), take);
+      in.message = std::span<const uint8_t>(buffer_.data(), in.size);
       return Status::ok();
     }
     backoff.pause();

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     CHECK_ERRNO(fs.open("/", open_flags::kRead), EISDIR);
 
     // Bad paths: EINVAL / ENAMETOOLONG.
-    for (const std::string p : {std::string("relative"), std::string("rel/x"), std::string(""),
+    for (const std::string& p : {std::string("relative"), std::string("rel/x"), std::string(""),
                                 top + "/../x", top + "/./x", top + "/..", std::string("/.")}) {
       CHECK_ERRNO_PATH(fs.open(p, open_flags::kRead), EINVAL, p);
       CHECK_ERRNO_PATH(fs.mkdir(p), EINVAL, p);
