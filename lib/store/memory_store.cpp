@@ -1,3 +1,4 @@
+#include "store/chunk_pool.hpp"
 #include "store/object_store.hpp"
 
 #include <algorithm>
@@ -22,7 +23,7 @@ constexpr uint64_t kChunk = 1 << 20;
 struct MemObject {
   uint64_t size = 0;
   Timespec mtime;
-  std::map<uint64_t, std::unique_ptr<uint8_t[]>> chunks;  // chunk index -> kChunk bytes
+  std::map<uint64_t, uint8_t*> chunks;  // chunk index -> kChunk bytes from the pool
 };
 
 class MemoryStore final : public ObjectStore {
@@ -38,13 +39,13 @@ class MemoryStore final : public ObjectStore {
       const size_t take = std::min<uint64_t>(kChunk - in, data.size() - done);
       auto& chunk = o.chunks[idx];
       if (!chunk) {
-        chunk = take_chunk();
+        chunk = pool_.take();
         if (!chunk) return Status::error(ENOSPC, "memory store: out of memory");
         // Zero only what this write does not cover (holes read as zeros).
-        if (in > 0) std::memset(chunk.get(), 0, in);
-        if (in + take < kChunk) std::memset(chunk.get() + in + take, 0, kChunk - in - take);
+        if (in > 0) std::memset(chunk, 0, in);
+        if (in + take < kChunk) std::memset(chunk + in + take, 0, kChunk - in - take);
       }
-      std::memcpy(chunk.get() + in, data.data() + done, take);
+      std::memcpy(chunk + in, data.data() + done, take);
       done += take;
       pos += take;
     }
@@ -66,7 +67,7 @@ class MemoryStore final : public ObjectStore {
       const uint64_t take = std::min(kChunk - in, n - done);
       auto c = o.chunks.find(idx);
       if (c == o.chunks.end()) std::memset(out.data() + done, 0, take);
-      else std::memcpy(out.data() + done, c->second.get() + in, take);
+      else std::memcpy(out.data() + done, c->second + in, take);
       done += take;
     }
     return n;
@@ -83,12 +84,12 @@ class MemoryStore final : public ObjectStore {
     if (size < o.size) {
       // Drop whole chunks past the end, zero the tail of the partial one.
       for (auto c = o.chunks.lower_bound((size + kChunk - 1) / kChunk); c != o.chunks.end();) {
-        give_back(std::move(c->second));
+        pool_.give_back(c->second);
         c = o.chunks.erase(c);
       }
       auto c = o.chunks.find(size / kChunk);
       if (c != o.chunks.end() && size % kChunk)
-        std::memset(c->second.get() + size % kChunk, 0, kChunk - size % kChunk);
+        std::memset(c->second + size % kChunk, 0, kChunk - size % kChunk);
     }
     o.size = size;
     o.mtime = now();
@@ -98,31 +99,17 @@ class MemoryStore final : public ObjectStore {
   Status destroy(uint64_t id) override {
     auto it = objects_.find(id);
     if (it == objects_.end()) return Status::ok();
-    for (auto& [idx, chunk] : it->second.chunks) give_back(std::move(chunk));
+    for (auto& [idx, chunk] : it->second.chunks) pool_.give_back(chunk);
     objects_.erase(it);
     return Status::ok();
   }
   Status sync(uint64_t) override { return Status::ok(); }
 
  private:
-  using Chunk = std::unique_ptr<uint8_t[]>;
-  // Freed chunks are kept for reuse: touching fresh memory is ~10x slower
-  // than reusing warm pages, and the allocator would return 1 MiB blocks to
-  // the kernel. The pool is bounded so a burst of deletes does not pin memory.
-  Chunk take_chunk() {
-    if (!free_.empty()) {
-      Chunk c = std::move(free_.back());
-      free_.pop_back();
-      return c;
-    }
-    return Chunk(new (std::nothrow) uint8_t[kChunk]);
-  }
-  void give_back(Chunk c) {
-    if (c && free_.size() < kMaxFreeChunks) free_.push_back(std::move(c));
-  }
-  static constexpr size_t kMaxFreeChunks = 1024;  // 1 GiB
+  // Chunks come from slabs that stay mapped: freed chunks are reused warm
+  // (see chunk_pool.hpp for why).
+  ChunkPool pool_{kChunk};
   std::unordered_map<uint64_t, MemObject> objects_;
-  std::vector<Chunk> free_;
 };
 
 }  // namespace
