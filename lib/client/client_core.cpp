@@ -115,11 +115,17 @@ Status check_range(uint64_t offset, uint64_t len) {
 }  // namespace
 
 Status ClientCore::write(const Layout& layout, uint64_t offset, const void* buf, size_t len) {
+  const layout::FilePiece one{offset, len};
+  return write_pieces(layout, std::span<const layout::FilePiece>(&one, 1), buf);
+}
+
+Status ClientCore::write_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces,
+                                const void* stream) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
-  NACRE_RETURN_IF_ERROR(check_range(offset, len));
-  if (len == 0) return Status::ok();
+  for (const auto& p : pieces) NACRE_RETURN_IF_ERROR(check_range(p.file_offset, p.length));
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
-  auto plan = layout::plan_transfer(g, offset, len, max_rpc_bytes_);
+  auto plan = layout::plan_pieces(g, pieces, max_rpc_bytes_);
+  if (plan.empty()) return Status::ok();
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Call> calls;
   calls.reserve(plan.size());
@@ -129,54 +135,72 @@ Status ClientCore::write(const Layout& layout, uint64_t offset, const void* buf,
                        wire::encode_body(wire::ObjWriteRequest{t.object_id, r.object_offset}),
                        r.length);
     for (const auto& s : r.segments)
-      c.out_data.push_back({static_cast<const uint8_t*>(buf) + s.buffer_offset, s.length});
+      c.out_data.push_back({static_cast<const uint8_t*>(stream) + s.buffer_offset, s.length});
     calls.push_back(std::move(c));
   }
   return run(calls, nullptr);
 }
 
 Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf, size_t len) {
-  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   // No file extends past kMaxFileSize: a read there is a read past end of file.
   if (offset >= kMaxFileSize) return size_t{0};
   len = static_cast<size_t>(std::min<uint64_t>(len, kMaxFileSize - offset));
   if (len == 0) return size_t{0};
-  const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
-  auto plan = layout::plan_transfer(g, offset, len, max_rpc_bytes_);
+  const layout::FilePiece one{offset, len};
   bool short_read = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<Call> calls;
-    calls.reserve(plan.size());
-    for (const auto& r : plan) {
-      const StripeTarget& t = layout.stripes[r.stripe_index];
-      Call c = make_call(static_cast<int>(t.server), MsgType::kObjRead,
-                         wire::encode_body(wire::ObjReadRequest{t.object_id, r.object_offset, r.length}),
-                         0);
-      c.reply_prefix = wire::kObjReadReplyPrefix;
-      for (const auto& s : r.segments)
-        c.in_data.push_back({static_cast<uint8_t*>(buf) + s.buffer_offset, s.length});
-      calls.push_back(std::move(c));
-    }
-    NACRE_RETURN_IF_ERROR(run(calls, nullptr));
-    // Bytes past an object's end are holes or past end of file: zero them.
-    for (size_t i = 0; i < calls.size(); ++i) {
-      size_t skip = calls[i].reply_data_received;
-      if (skip >= plan[i].length) continue;
-      short_read = true;
-      for (const auto& s : calls[i].in_data) {
-        if (skip >= s.len) { skip -= s.len; continue; }
-        std::memset(static_cast<uint8_t*>(s.ptr) + skip, 0, s.len - skip);
-        skip = 0;
-      }
-    }
-  }
+  NACRE_RETURN_IF_ERROR(
+      read_pieces_impl(layout, std::span<const layout::FilePiece>(&one, 1), buf, &short_read));
   if (!short_read) return len;
   Timespec ignored;
   auto size = glimpse(layout, &ignored);
   if (!size) return size.status();
   if (*size <= offset) return size_t{0};
   return static_cast<size_t>(std::min<uint64_t>(len, *size - offset));
+}
+
+Status ClientCore::read_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces,
+                               void* stream) {
+  for (const auto& p : pieces) NACRE_RETURN_IF_ERROR(check_range(p.file_offset, p.length));
+  bool ignored = false;
+  return read_pieces_impl(layout, pieces, stream, &ignored);
+}
+
+Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
+                                    void* stream, bool* short_read) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
+  auto plan = layout::plan_pieces(g, pieces, max_rpc_bytes_);
+  *short_read = false;
+  if (plan.empty()) return Status::ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Call> calls;
+  calls.reserve(plan.size());
+  for (const auto& r : plan) {
+    const StripeTarget& t = layout.stripes[r.stripe_index];
+    Call c = make_call(static_cast<int>(t.server), MsgType::kObjRead,
+                       wire::encode_body(wire::ObjReadRequest{t.object_id, r.object_offset, r.length}),
+                       0);
+    c.reply_prefix = wire::kObjReadReplyPrefix;
+    for (const auto& s : r.segments)
+      c.in_data.push_back({static_cast<uint8_t*>(stream) + s.buffer_offset, s.length});
+    calls.push_back(std::move(c));
+  }
+  NACRE_RETURN_IF_ERROR(run(calls, nullptr));
+  // Bytes past an object's end are holes or past end of file: zero them.
+  for (size_t i = 0; i < calls.size(); ++i) {
+    size_t skip = calls[i].reply_data_received;
+    if (skip >= plan[i].length) continue;
+    *short_read = true;
+    for (const auto& seg : calls[i].in_data) {
+      if (skip >= seg.len) {
+        skip -= seg.len;
+        continue;
+      }
+      std::memset(static_cast<uint8_t*>(seg.ptr) + skip, 0, seg.len - skip);
+      skip = 0;
+    }
+  }
+  return Status::ok();
 }
 
 Status ClientCore::per_object(const Layout& layout, MsgType type,

@@ -50,6 +50,13 @@ class ClientCore {
   Status write(const Layout& layout, uint64_t offset, const void* buf, size_t len);
   // Returns bytes read: len unless the read crosses end of file.
   Result<size_t> read(const Layout& layout, uint64_t offset, void* buf, size_t len);
+  // Vectored transfers: the data is the concatenation of the pieces in the
+  // given order, in one caller buffer (`stream`). Object-contiguous runs merge
+  // into large RPCs whatever the order of the pieces. Reads zero-fill holes
+  // and bytes past end of file.
+  Status write_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces,
+                      const void* stream);
+  Status read_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces, void* stream);
   // File size from every object's size; *mtime gets the latest object mtime.
   Result<uint64_t> glimpse(const Layout& layout, Timespec* mtime);
   Status truncate_objects(const Layout& layout, uint64_t size);
@@ -76,6 +83,8 @@ class ClientCore {
                     std::vector<std::vector<uint8_t>>* bodies);
 
   Status to_every_server(wire::MsgType type);
+  Status read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
+                          void* stream, bool* short_read);
 
   static constexpr size_t kWindow = 64;
   std::unique_ptr<transport::ClientTransport> transport_;

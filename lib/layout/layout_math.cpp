@@ -59,26 +59,51 @@ uint64_t file_size_from_object_sizes(const StripeGeometry& g, std::span<const ui
 
 std::vector<ObjectRequest> plan_transfer(const StripeGeometry& g, uint64_t offset,
                                          uint64_t length, uint64_t max_rpc_bytes) {
-  std::vector<std::vector<ObjectRequest>> per_stripe(
-      std::min<uint64_t>(g.stripe_count, length / g.stripe_size + 2));
-  // per_stripe is indexed by (stripe_index - first stripe) mod count; at most
-  // min(count, units touched) stripes are involved.
-  const uint32_t first = length ? locate(g, offset).stripe_index : 0;
-  for (const ObjectExtent& e : map_extent(g, offset, length)) {
-    const uint32_t slot = (e.stripe_index + g.stripe_count - first) % g.stripe_count;
-    auto& list = per_stripe[slot];
-    uint64_t obj_off = e.object_offset;
-    uint64_t buf_off = e.file_offset - offset;
-    uint64_t left = e.length;
+  const FilePiece one{offset, length};
+  return plan_pieces(g, std::span<const FilePiece>(&one, 1), max_rpc_bytes);
+}
+
+std::vector<ObjectRequest> plan_pieces(const StripeGeometry& g, std::span<const FilePiece> pieces,
+                                       uint64_t max_rpc_bytes) {
+  // Every stripe-unit piece with its stream position, then sorted by
+  // (stripe, object offset) so object-contiguous runs are adjacent.
+  struct Unit {
+    uint32_t stripe;
+    uint64_t object_offset;
+    uint64_t stream_offset;
+    uint64_t length;
+  };
+  std::vector<Unit> units;
+  uint64_t stream = 0;
+  bool sorted = true;
+  for (const FilePiece& p : pieces) {
+    for (const ObjectExtent& e : map_extent(g, p.file_offset, p.length)) {
+      Unit u{e.stripe_index, e.object_offset, stream + (e.file_offset - p.file_offset), e.length};
+      if (!units.empty() && (u.stripe < units.back().stripe ||
+                             (u.stripe == units.back().stripe &&
+                              u.object_offset < units.back().object_offset)))
+        sorted = false;
+      units.push_back(u);
+    }
+    stream += p.length;
+  }
+  if (!sorted)
+    std::stable_sort(units.begin(), units.end(), [](const Unit& a, const Unit& b) {
+      return a.stripe != b.stripe ? a.stripe < b.stripe : a.object_offset < b.object_offset;
+    });
+  std::vector<ObjectRequest> out;
+  for (const Unit& u : units) {
+    uint64_t obj_off = u.object_offset, buf_off = u.stream_offset, left = u.length;
     while (left > 0) {
-      if (list.empty() || list.back().object_offset + list.back().length != obj_off ||
-          list.back().length == max_rpc_bytes) {
+      if (out.empty() || out.back().stripe_index != u.stripe ||
+          out.back().object_offset + out.back().length != obj_off ||
+          out.back().length == max_rpc_bytes) {
         ObjectRequest r;
-        r.stripe_index = e.stripe_index;
+        r.stripe_index = u.stripe;
         r.object_offset = obj_off;
-        list.push_back(std::move(r));
+        out.push_back(std::move(r));
       }
-      ObjectRequest& r = list.back();
+      ObjectRequest& r = out.back();
       const uint64_t take = std::min(left, max_rpc_bytes - r.length);
       if (!r.segments.empty() &&
           r.segments.back().buffer_offset + r.segments.back().length == buf_off) {
@@ -92,13 +117,6 @@ std::vector<ObjectRequest> plan_transfer(const StripeGeometry& g, uint64_t offse
       left -= take;
     }
   }
-  std::vector<ObjectRequest> out;
-  for (auto& list : per_stripe)
-    for (auto& r : list) out.push_back(std::move(r));
-  std::sort(out.begin(), out.end(), [](const ObjectRequest& a, const ObjectRequest& b) {
-    return a.stripe_index != b.stripe_index ? a.stripe_index < b.stripe_index
-                                            : a.object_offset < b.object_offset;
-  });
   return out;
 }
 

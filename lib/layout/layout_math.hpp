@@ -64,4 +64,19 @@ struct ObjectRequest {
 std::vector<ObjectRequest> plan_transfer(const StripeGeometry& g, uint64_t offset,
                                          uint64_t length, uint64_t max_rpc_bytes);
 
+// A file extent of a vectored transfer.
+struct FilePiece {
+  uint64_t file_offset = 0;
+  uint64_t length = 0;
+};
+
+// Plans the RPCs of a vectored transfer. The caller's data is the stream of
+// the pieces concatenated in the given order; segment buffer offsets are
+// stream offsets. Pieces may come in any order; runs that end up contiguous
+// in one object (e.g. the stripes an aggregator collected from many ranks)
+// merge into one request of at most max_rpc_bytes. Pieces must not overlap
+// for writes (the order of overlapping bytes is unspecified).
+std::vector<ObjectRequest> plan_pieces(const StripeGeometry& g, std::span<const FilePiece> pieces,
+                                       uint64_t max_rpc_bytes);
+
 }  // namespace nacre::layout

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <set>
@@ -198,6 +199,51 @@ TEST_CASE("a File used after its client shut down fails fast with ENOTCONN") {
   CHECK(f->write_at(0, "x", 1).status().code() == ENOTCONN);
   CHECK(f->close().code() == ENOTCONN);
   CHECK(c.fs().stat("/late").status().code() == ENOTCONN);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("inprocess") {
+
+TEST_CASE("vectored writes and reads of shuffled pieces match a model") {
+  LoopbackCluster c(3, 1, 128 << 10);
+  auto f = c.fs().create("/vec", 0644, LayoutRequest{64 << 10, 3, -1});
+  REQUIRE(f.is_ok());
+  std::mt19937_64 rng(99);
+  std::vector<uint8_t> model(2 << 20, 0);
+  for (int iter = 0; iter < 20; ++iter) {
+    std::vector<layout::FilePiece> pieces;
+    for (uint64_t pos = rng() % 5000; pos < model.size();) {
+      const uint64_t len = 1 + rng() % 150000;
+      if (pos + len > model.size()) break;
+      if (rng() % 2) pieces.push_back({pos, len});
+      pos += len + rng() % 3000;
+    }
+    std::shuffle(pieces.begin(), pieces.end(), rng);
+    std::vector<uint8_t> stream;
+    for (const auto& p : pieces)
+      for (uint64_t k = 0; k < p.length; ++k) {
+        const uint8_t v = static_cast<uint8_t>(rng());
+        stream.push_back(v);
+        model[p.file_offset + k] = v;
+      }
+    REQUIRE(c.core().write_pieces(f->layout(), pieces, stream.data()).is_ok());
+  }
+  // Read back in other random pieces (including past end of file).
+  for (int iter = 0; iter < 20; ++iter) {
+    std::vector<layout::FilePiece> pieces;
+    for (int k = 0; k < 10; ++k) pieces.push_back({rng() % (model.size() + 100000), rng() % 70000});
+    uint64_t total = 0;
+    for (const auto& p : pieces) total += p.length;
+    std::vector<uint8_t> stream(total, 0xCD);
+    REQUIRE(c.core().read_pieces(f->layout(), pieces, stream.data()).is_ok());
+    uint64_t at = 0;
+    for (const auto& p : pieces)
+      for (uint64_t k = 0; k < p.length; ++k, ++at) {
+        const uint64_t b = p.file_offset + k;
+        REQUIRE(stream[at] == (b < model.size() ? model[b] : 0));
+      }
+  }
 }
 
 }  // TEST_SUITE

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <algorithm>
 #include <random>
 
 using namespace nacre::layout;
@@ -143,6 +144,69 @@ TEST_CASE("large offsets near the maximum file size do not overflow") {
   std::vector<uint64_t> sizes;
   for (uint32_t i = 0; i < 3; ++i) sizes.push_back(object_size_for_file_size(g, i, fsize));
   CHECK(file_size_from_object_sizes(g, sizes) == fsize);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("layout") {
+
+TEST_CASE("plan_pieces: shuffled non-overlapping pieces map every stream byte once") {
+  std::mt19937_64 rng(777);
+  for (int iter = 0; iter < 2000; ++iter) {
+    const uint64_t ss = 1 + rng() % 8;
+    const uint32_t sc = 1 + rng() % 4;
+    const uint64_t cap = 1 + rng() % 30;
+    const StripeGeometry g{ss, sc};
+    // Cut [0, 150) into random pieces, drop some, shuffle the rest.
+    std::vector<FilePiece> pieces;
+    for (uint64_t pos = 0; pos < 150;) {
+      const uint64_t len = 1 + rng() % 20;
+      if (rng() % 4) pieces.push_back({pos, std::min<uint64_t>(len, 150 - pos)});
+      pos += len;
+    }
+    std::shuffle(pieces.begin(), pieces.end(), rng);
+    std::vector<uint64_t> stream_to_file;
+    for (const auto& p : pieces)
+      for (uint64_t k = 0; k < p.length; ++k) stream_to_file.push_back(p.file_offset + k);
+    auto plan = plan_pieces(g, pieces, cap);
+    std::vector<int> covered(stream_to_file.size(), 0);
+    for (size_t i = 0; i < plan.size(); ++i) {
+      const auto& r = plan[i];
+      REQUIRE(r.length > 0);
+      REQUIRE(r.length <= cap);
+      if (i > 0) {  // ordered by stripe, then object offset
+        REQUIRE((plan[i - 1].stripe_index < r.stripe_index ||
+                 (plan[i - 1].stripe_index == r.stripe_index &&
+                  plan[i - 1].object_offset < r.object_offset)));
+      }
+      uint64_t obj = r.object_offset;
+      for (const auto& s : r.segments) {
+        for (uint64_t k = 0; k < s.length; ++k) {
+          auto n = naive_locate(ss, sc, stream_to_file[s.buffer_offset + k]);
+          REQUIRE(n.stripe == r.stripe_index);
+          REQUIRE(n.object_offset == obj + k);
+          covered[s.buffer_offset + k]++;
+        }
+        obj += s.length;
+      }
+    }
+    for (int c : covered) REQUIRE(c == 1);
+  }
+}
+
+TEST_CASE("plan_pieces merges an aggregator's stripes into one request per object") {
+  // Stripes 0, 2, 4, 6 of a 2-stripe file (all on stripe index 0), given in
+  // reverse order: one request of 4 stripe units.
+  const StripeGeometry g{1 << 20, 2};
+  std::vector<FilePiece> pieces;
+  for (int u : {6, 4, 2, 0}) pieces.push_back({uint64_t(u) << 20, 1 << 20});
+  auto plan = plan_pieces(g, pieces, 16 << 20);
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].stripe_index == 0);
+  CHECK(plan[0].object_offset == 0);
+  CHECK(plan[0].length == (4u << 20));
+  REQUIRE(plan[0].segments.size() == 4);
+  CHECK(plan[0].segments[0].buffer_offset == (3u << 20));  // unit 0 was given last
 }
 
 }  // TEST_SUITE
