@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <vector>
 
 namespace nacre {
 
@@ -46,31 +47,32 @@ namespace {
 
 // Open MPI 4.1 pairs simultaneous MPI_Comm_connect calls from several jobs to
 // one port wrongly and hangs them (seen with 3+ jobs, and with 2 under load),
-// so connects to one server job are serialised with an flock held by the
-// connecting job's rank 0. The lock file sits next to the port file for
-// "file:" addresses (shared by every host that can read the port file),
-// else in /tmp keyed by the port string (single host).
+// so connects to one server job are serialised by flocks held by the
+// connecting job's rank 0: always one in /tmp keyed by the port string (every
+// address form of one server job maps to it), and for "file:" addresses also
+// one next to the port file (visible to every host that reads the port file).
+// Taken in that fixed order: port-file lock, then the /tmp lock.
 class ConnectLock {
  public:
   ConnectLock(const std::string& address, const std::string& port) {
-    std::string path = address.rfind("file:", 0) == 0
-                           ? address.substr(5) + ".connect-lock"
-                           : "/tmp/nacre-connect-" + std::to_string(std::hash<std::string>{}(port)) +
-                                 ".lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd_ >= 0) {
-      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-      }
-    }
+    if (address.rfind("file:", 0) == 0) lock(address.substr(5) + ".connect-lock");
+    lock("/tmp/nacre-connect-" + std::to_string(std::hash<std::string>{}(port)) + ".lock");
   }
   ~ConnectLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
+    for (auto it = fds_.rbegin(); it != fds_.rend(); ++it) ::close(*it);  // releases
   }
   ConnectLock(const ConnectLock&) = delete;
   ConnectLock& operator=(const ConnectLock&) = delete;
 
  private:
-  int fd_ = -1;
+  void lock(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return;  // best effort: an unwritable place only loses the serialisation
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    fds_.push_back(fd);
+  }
+  std::vector<int> fds_;
 };
 
 // Collective over comm: MPI_Comm_connect with rank 0 holding the lock.
