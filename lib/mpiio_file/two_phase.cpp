@@ -1,0 +1,306 @@
+#include "mpiio_file/two_phase.hpp"
+
+#include "collective/access.hpp"
+#include "collective/aggregators.hpp"
+#include "collective/decision.hpp"
+#include "collective/plan.hpp"
+#include "mpiio_file/agree.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <numeric>
+#include <optional>
+
+namespace nacre::mpiio {
+namespace {
+
+using collective::Extent;
+using collective::Transfer;
+
+constexpr int kTag = 4242;
+constexpr uint64_t kMaxBlock = uint64_t{1} << 30;
+
+std::vector<layout::FilePiece> to_file_pieces(std::span<const Extent> e) {
+  std::vector<layout::FilePiece> out;
+  out.reserve(e.size());
+  for (const Extent& x : e)
+    if (x.length) out.push_back({x.offset, x.length});
+  return out;
+}
+
+// An hindexed MPI_BYTE type over (displacement, length) blocks, relative to
+// the buffer passed to the send/receive.
+class BlockType {
+ public:
+  void add(uint64_t disp, uint64_t len) {
+    while (len) {
+      const uint64_t n = std::min(len, kMaxBlock);
+      if (!lens_.empty() && static_cast<uint64_t>(displs_.back()) + lens_.back() == disp &&
+          lens_.back() + n <= kMaxBlock) {
+        lens_.back() += static_cast<int>(n);
+      } else {
+        displs_.push_back(static_cast<MPI_Aint>(disp));
+        lens_.push_back(static_cast<int>(n));
+      }
+      disp += n;
+      len -= n;
+    }
+  }
+  bool empty() const { return lens_.empty(); }
+  // Commits; the caller frees the type.
+  MPI_Datatype commit() const {
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    MPI_Type_create_hindexed(static_cast<int>(lens_.size()), lens_.data(), displs_.data(),
+                             MPI_BYTE, &t);
+    MPI_Type_commit(&t);
+    return t;
+  }
+
+ private:
+  std::vector<int> lens_;
+  std::vector<MPI_Aint> displs_;
+};
+
+// Buffer position of file bytes inside the aggregator's buffer, which holds
+// the extents `ext` (file order) back to back.
+class BufferMap {
+ public:
+  void reset(std::span<const Extent> ext) {
+    ext_.assign(ext.begin(), ext.end());
+    pos_.resize(ext_.size());
+    uint64_t p = 0;
+    for (size_t i = 0; i < ext_.size(); ++i) {
+      pos_[i] = p;
+      p += ext_[i].length;
+    }
+    bytes_ = p;
+  }
+  uint64_t bytes() const { return bytes_; }
+  // file_offset must lie inside an extent (transfers lie in covered runs).
+  uint64_t pos(uint64_t file_offset) const {
+    auto it = std::upper_bound(ext_.begin(), ext_.end(), file_offset,
+                               [](uint64_t o, const Extent& e) { return o < e.offset; });
+    const size_t i = static_cast<size_t>(it - ext_.begin()) - 1;
+    return pos_[i] + (file_offset - ext_[i].offset);
+  }
+  std::span<const Extent> extents() const { return ext_; }
+
+ private:
+  std::vector<Extent> ext_;
+  std::vector<uint64_t> pos_;
+  uint64_t bytes_ = 0;
+};
+
+Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pieces,
+           uint8_t* stream, TwoPhaseStats* stats) {
+  MPI_Comm comm = ctx.comm;
+  int rank = 0, size = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const collective::CollectiveHints& h = ctx.hints;
+  if (stats) *stats = {};
+
+  // ---- phase 1: summaries and the decision.
+  collective::AccessSummary mine{};
+  Status local;
+  auto sum = collective::summarize(pieces);
+  if (sum) mine = *sum;
+  else local = sum.status();
+  NACRE_RETURN_IF_ERROR(agree(comm, local));
+  std::vector<collective::AccessSummary> all(static_cast<size_t>(size));
+  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, all.data(), sizeof mine, MPI_BYTE, comm);
+  const auto decision =
+      collective::decide(is_write ? h.cb_write : h.cb_read, all, h.min_independent_run);
+  if (decision.path == collective::IoPath::kIndependent) {
+    if (mine.bytes) {
+      const auto fp = to_file_pieces(pieces);
+      local = is_write ? ctx.core->write_pieces(*ctx.layout, fp, stream)
+                       : ctx.core->read_pieces(*ctx.layout, fp, stream);
+    }
+    return agree(comm, local);
+  }
+
+  // ---- phase 2: aggregators, access lists to them, plans.
+  collective::StripeLayout sl;
+  sl.stripe_size = ctx.layout->stripe_size;
+  sl.stripe_count = ctx.layout->stripe_count();
+  for (const StripeTarget& t : ctx.layout->stripes) sl.server_of_stripe.push_back(t.server);
+  std::vector<int> candidates(static_cast<size_t>(size));
+  std::iota(candidates.begin(), candidates.end(), 0);
+  auto map = collective::choose_aggregators(sl, h.cb_nodes, candidates);
+  NACRE_RETURN_IF_ERROR(agree(comm, map.status()));
+  const uint32_t A = map->count();
+  std::vector<char> is_agg(static_cast<size_t>(size), 0);
+  int my_agg = -1;
+  for (uint32_t a = 0; a < A; ++a) {
+    is_agg[static_cast<size_t>(map->rank_of(a))] = 1;
+    if (map->rank_of(a) == rank) my_agg = static_cast<int>(a);
+  }
+  if (stats) {
+    stats->aggregated = true;
+    stats->aggregators = A;
+  }
+
+  uint64_t my_count = pieces.size();
+  std::vector<uint64_t> counts(static_cast<size_t>(size));
+  MPI_Allgather(&my_count, 1, MPI_UINT64_T, counts.data(), 1, MPI_UINT64_T, comm);
+  uint64_t total = 0;
+  for (uint64_t c : counts) total += c;
+  local = Status::ok();
+  if (total * 2 > static_cast<uint64_t>(INT_MAX))
+    local = Status::error(EFBIG, "collective I/O: " + std::to_string(total) +
+                                     " access pieces over all ranks exceed the exchange limit");
+  NACRE_RETURN_IF_ERROR(agree(comm, local));
+  std::vector<int> scount(static_cast<size_t>(size)), sdispl(static_cast<size_t>(size), 0),
+      rcount(static_cast<size_t>(size)), rdispl(static_cast<size_t>(size));
+  int off = 0;
+  for (int r = 0; r < size; ++r) {
+    scount[static_cast<size_t>(r)] = is_agg[static_cast<size_t>(r)] ? static_cast<int>(my_count * 2) : 0;
+    rcount[static_cast<size_t>(r)] = my_agg >= 0 ? static_cast<int>(counts[static_cast<size_t>(r)] * 2) : 0;
+    rdispl[static_cast<size_t>(r)] = off;
+    off += rcount[static_cast<size_t>(r)];
+  }
+  static_assert(sizeof(Extent) == 2 * sizeof(uint64_t));
+  std::vector<Extent> lists(my_agg >= 0 ? total : 0);
+  MPI_Alltoallv(pieces.data(), scount.data(), sdispl.data(), MPI_UINT64_T, lists.data(),
+                rcount.data(), rdispl.data(), MPI_UINT64_T, comm);
+
+  const collective::PlanOptions opts = collective::PlanOptions::from(h);
+  std::optional<collective::CollectivePlan> own, full;
+  local = Status::ok();
+  {
+    auto ra = collective::RankAccess::build(pieces);
+    if (!ra) local = ra.status();
+    else {
+      auto p = collective::CollectivePlan::build({std::move(*ra)}, *map, opts);
+      if (!p) local = p.status();
+      else own.emplace(std::move(*p));
+    }
+  }
+  if (local && my_agg >= 0) {
+    std::vector<collective::RankAccess> ranks;
+    ranks.reserve(static_cast<size_t>(size));
+    size_t at = 0;
+    for (int r = 0; r < size && local; ++r) {
+      const size_t n = counts[static_cast<size_t>(r)];
+      auto ra = collective::RankAccess::build(std::span<const Extent>(lists).subspan(at, n));
+      at += n;
+      if (!ra) local = ra.status().with_context("access list of rank " + std::to_string(r));
+      else ranks.push_back(std::move(*ra));
+    }
+    if (local) {
+      auto p = collective::CollectivePlan::build(std::move(ranks), *map, opts);
+      if (!p) local = p.status();
+      else full.emplace(std::move(*p));
+    }
+  }
+  if (local && is_write && own && own->ranks()[0].overlapping())
+    local = Status::error(EINVAL, "collective write: the rank writes some file bytes twice");
+  NACRE_RETURN_IF_ERROR(agree(comm, local));
+  lists = {};
+
+  // ---- phase 3: the round lists of the aggregators.
+  std::vector<uint64_t> my_ks;
+  collective::Round round;
+  if (my_agg >= 0) {
+    auto cur = full->rounds(static_cast<uint32_t>(my_agg));
+    while (cur.next(round)) my_ks.push_back(round.window_index);
+  }
+  uint64_t nk = my_ks.size();
+  std::vector<uint64_t> nks(static_cast<size_t>(size));
+  MPI_Allgather(&nk, 1, MPI_UINT64_T, nks.data(), 1, MPI_UINT64_T, comm);
+  std::vector<int> kc(static_cast<size_t>(size)), kd(static_cast<size_t>(size));
+  uint64_t ktotal = 0, steps = 0;
+  for (int r = 0; r < size; ++r) {
+    kc[static_cast<size_t>(r)] = static_cast<int>(nks[static_cast<size_t>(r)]);
+    kd[static_cast<size_t>(r)] = static_cast<int>(ktotal);
+    ktotal += nks[static_cast<size_t>(r)];
+    steps = std::max(steps, nks[static_cast<size_t>(r)]);
+  }
+  std::vector<uint64_t> ks(ktotal);
+  MPI_Allgatherv(my_ks.data(), static_cast<int>(nk), MPI_UINT64_T, ks.data(), kc.data(),
+                 kd.data(), MPI_UINT64_T, comm);
+  if (stats) stats->rounds = steps;
+
+  // ---- phase 4: the rounds.
+  const uint64_t W = full ? full->window() : 0;
+  if (my_agg >= 0 && ctx.agg_buffer->size() < W) ctx.agg_buffer->resize(W);
+  uint8_t* abuf = ctx.agg_buffer->data();
+
+  std::vector<collective::RoundCursor> mine_cur;
+  std::vector<collective::Round> pending(A);
+  std::vector<char> has_pending(A, 0);
+  for (uint32_t a = 0; a < A; ++a) {
+    mine_cur.push_back(own->rounds(a));
+    has_pending[a] = mine_cur.back().next(pending[a]) ? 1 : 0;
+  }
+  std::optional<collective::RoundCursor> agg_cur;
+  if (my_agg >= 0) agg_cur.emplace(full->rounds(static_cast<uint32_t>(my_agg)));
+
+  Status io;  // first I/O error of this rank
+  BufferMap bmap;
+  std::vector<MPI_Request> reqs;
+  std::vector<MPI_Datatype> types;
+  std::vector<layout::FilePiece> fp;
+  for (uint64_t t = 0; t < steps; ++t) {
+    reqs.clear();
+    types.clear();
+    bool agg_active = false;
+    // Aggregator: prepare the window (reads before the data moves).
+    if (my_agg >= 0 && t < nk) {
+      agg_active = agg_cur->next(round);
+      if (agg_active) {
+        bmap.reset(round.fill_holes ? std::span<const Extent>(round.window)
+                                    : std::span<const Extent>(round.covered));
+        fp = to_file_pieces(bmap.extents());
+        if (io && (!is_write || round.fill_holes))
+          io = ctx.core->read_pieces(*ctx.layout, fp, abuf);
+        for (int r = 0; r < size; ++r) {
+          auto tr = round.transfers_of(static_cast<size_t>(r));
+          if (tr.empty()) continue;
+          BlockType bt;
+          for (const Transfer& x : tr) bt.add(bmap.pos(x.file_offset), x.length);
+          MPI_Datatype dt = bt.commit();
+          types.push_back(dt);
+          reqs.emplace_back();
+          if (is_write) MPI_Irecv(abuf, 1, dt, r, kTag, comm, &reqs.back());
+          else MPI_Isend(abuf, 1, dt, r, kTag, comm, &reqs.back());
+        }
+      }
+    }
+    // Every rank: its part of round t of every aggregator.
+    for (uint32_t a = 0; a < A; ++a) {
+      const int ar = map->rank_of(a);
+      if (t >= nks[static_cast<size_t>(ar)] || !has_pending[a]) continue;
+      const uint64_t k = ks[static_cast<size_t>(kd[static_cast<size_t>(ar)]) + t];
+      if (pending[a].window_index != k) continue;
+      BlockType bt;
+      for (const Transfer& x : pending[a].transfers_of(0)) bt.add(x.stream_offset, x.length);
+      has_pending[a] = mine_cur[a].next(pending[a]) ? 1 : 0;
+      if (bt.empty()) continue;
+      MPI_Datatype dt = bt.commit();
+      types.push_back(dt);
+      reqs.emplace_back();
+      if (is_write) MPI_Isend(stream, 1, dt, ar, kTag, comm, &reqs.back());
+      else MPI_Irecv(stream, 1, dt, ar, kTag, comm, &reqs.back());
+    }
+    MPI_Waitall(static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE);
+    for (MPI_Datatype& dt : types) MPI_Type_free(&dt);
+    if (agg_active && is_write && io) io = ctx.core->write_pieces(*ctx.layout, fp, abuf);
+  }
+  return agree(comm, io.with_context(is_write ? "collective write" : "collective read"));
+}
+
+}  // namespace
+
+Status two_phase_write(const TwoPhaseContext& ctx, std::span<const Extent> pieces,
+                       const uint8_t* stream, TwoPhaseStats* stats) {
+  return run(ctx, true, pieces, const_cast<uint8_t*>(stream), stats);
+}
+
+Status two_phase_read(const TwoPhaseContext& ctx, std::span<const Extent> pieces, uint8_t* stream,
+                      TwoPhaseStats* stats) {
+  return run(ctx, false, pieces, stream, stats);
+}
+
+}  // namespace nacre::mpiio

@@ -1,0 +1,57 @@
+// Two-phase collective I/O over one Nacre file. COLLECTIVE over ctx.comm.
+//
+// Each rank passes its file pieces in stream order and its stream (the data,
+// contiguous, sum of piece lengths bytes). The ranks
+//   1. allgather collective::AccessSummary and decide() alike: independent
+//      I/O (each rank one vectored transfer) or aggregation;
+//   2. choose_aggregators() over the file's layout (candidates: every rank of
+//      ctx.comm), send their access lists to the aggregators (alltoallv);
+//      each aggregator plans over all ranks, each rank plans over itself;
+//   3. aggregators allgather the window index of each of their rounds; step t
+//      runs round t of every aggregator: the data moves with isend/irecv of
+//      hindexed types (straight from/to the stream and the aggregator's
+//      buffer, no packing), and the aggregator issues one write_pieces (after
+//      a read of the window when the plan fills holes) or read_pieces.
+// Every error becomes the same Status on every rank; all communication is
+// fixed by the plans, so an I/O error does not stop the exchange (no hang).
+//
+// ctx.agg_buffer is the aggregator's round buffer: grown to the window size
+// once and reused by every later call.
+#pragma once
+
+#include "client/client_core.hpp"
+#include "collective/extent.hpp"
+#include "collective/hints.hpp"
+
+#include <nacre/layout.hpp>
+#include <nacre/status.hpp>
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace nacre::mpiio {
+
+struct TwoPhaseContext {
+  MPI_Comm comm = MPI_COMM_NULL;
+  client::ClientCore* core = nullptr;
+  const Layout* layout = nullptr;
+  collective::CollectiveHints hints;
+  std::vector<uint8_t>* agg_buffer = nullptr;
+};
+
+// What the last call did (for tests and benchmarks).
+struct TwoPhaseStats {
+  bool aggregated = false;
+  uint32_t aggregators = 0;
+  uint64_t rounds = 0;  // steps run
+};
+
+Status two_phase_write(const TwoPhaseContext& ctx, std::span<const collective::Extent> pieces,
+                       const uint8_t* stream, TwoPhaseStats* stats = nullptr);
+Status two_phase_read(const TwoPhaseContext& ctx, std::span<const collective::Extent> pieces,
+                      uint8_t* stream, TwoPhaseStats* stats = nullptr);
+
+}  // namespace nacre::mpiio
