@@ -36,6 +36,7 @@ struct MpiFile::State {
   std::vector<uint8_t> agg_buffer;   // aggregator round buffer
   std::vector<collective::Extent> extents;  // scratch: this call's file pieces
   std::vector<layout::FilePiece> pieces;    // scratch
+  TwoPhaseStats stats;                      // of the last collective
 };
 
 namespace {
@@ -291,7 +292,8 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
   if (collective) {
     NACRE_RETURN_IF_ERROR(agree(st.comm, local));
     TwoPhaseContext ctx{st.comm, st.core.get(), &st.file.layout(), st.hints.cb, &st.agg_buffer};
-    s = write ? two_phase_write(ctx, st.extents, stream) : two_phase_read(ctx, st.extents, stream);
+    s = write ? two_phase_write(ctx, st.extents, stream, &st.stats)
+              : two_phase_read(ctx, st.extents, stream, &st.stats);
     if (!s) return s.with_context(what);
   } else {
     NACRE_RETURN_IF_ERROR(local);
@@ -481,6 +483,10 @@ const std::string& MpiFile::path() const {
 const Layout& MpiFile::layout() const {
   static const Layout none;
   return st_ ? st_->file.layout() : none;
+}
+const TwoPhaseStats& MpiFile::last_collective() const {
+  static const TwoPhaseStats none;
+  return st_ ? st_->stats : none;
 }
 const FileHints& MpiFile::hints() const {
   static const FileHints none;

@@ -20,6 +20,7 @@
 #pragma once
 
 #include "mpiio_file/info_hints.hpp"
+#include "mpiio_file/two_phase.hpp"
 
 #include <nacre/file.hpp>
 #include <nacre/filesystem.hpp>
@@ -104,6 +105,8 @@ class MpiFile {
   const std::string& path() const;
   const Layout& layout() const;
   const FileHints& hints() const;
+  // What the last collective data call of this rank did (tests, benchmarks).
+  const TwoPhaseStats& last_collective() const;
 
   struct State;
 
