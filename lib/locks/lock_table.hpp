@@ -38,7 +38,9 @@
 // Expansion: a lock is granted with the extent computed by expand()
 // (expansion.hpp) against the other owners' granted locks and ALL other
 // owners' waiting requests at the moment of the grant (so an expanded lock
-// never blocks a waiter that was there first).
+// never blocks a waiter that was there first). A waiter granted from the
+// queue while a LATER waiter overlaps and conflicts with its own request gets
+// exactly its request (no room to expand) and is called back at once.
 #pragma once
 
 #include <nacre/status.hpp>
