@@ -18,6 +18,7 @@ inline constexpr const char* kEnvConfig = "NACRE_CONFIG";              // TOML f
 inline constexpr const char* kEnvServers = "NACRE_SERVERS";            // runtime.servers
 inline constexpr const char* kEnvStore = "NACRE_STORE";                // store.kind
 inline constexpr const char* kEnvStoreDir = "NACRE_STORE_DIR";         // store.dir
+inline constexpr const char* kEnvStoreReserve = "NACRE_STORE_RESERVE"; // store.reserve
 inline constexpr const char* kEnvStripeSize = "NACRE_STRIPE_SIZE";     // layout.stripe_size
 inline constexpr const char* kEnvStripeCount = "NACRE_STRIPE_COUNT";   // layout.stripe_count
 inline constexpr const char* kEnvMaxRpc = "NACRE_MAX_RPC_BYTES";       // transport.max_rpc_bytes
@@ -33,6 +34,10 @@ struct NACRE_API Config {
   // [store] kind = "memory" | "directory"; dir: each server k uses <dir>/server-<k>.
   StoreKind store = StoreKind::kMemory;
   std::string store_dir;
+  // [store] reserve: memory store only — bytes each server maps and faults in
+  // at start, so the first writes run at memory speed instead of paying for
+  // fresh pages (0 = grow on demand). "8GiB" style strings accepted.
+  uint64_t store_reserve = 0;
   // [layout] defaults for the root directory: stripe_size (multiple of
   // 64 KiB; "1MiB" style strings accepted), stripe_count (-1 = all servers).
   uint64_t stripe_size = 1 << 20;

@@ -70,6 +70,10 @@ Result<StoreKind> parse_store(const std::string& key, const std::string& text) {
 Status Config::validate() const {
   if (servers < 1 || servers > 4096)
     return bad("runtime.servers", "must be between 1 and 4096 (got " + std::to_string(servers) + ")");
+  if (store_reserve > (1ull << 46))
+    return bad("store.reserve", "must be at most 64 TiB (got " + std::to_string(store_reserve) + ")");
+  if (store_reserve != 0 && store != StoreKind::kMemory)
+    return bad("store.reserve", "applies to the memory store only (store.kind is \"directory\")");
   if (store == StoreKind::kDirectory && store_dir.empty())
     return bad("store.dir", "must be set when store.kind is \"directory\"");
   if (stripe_size == 0 || stripe_size % kStripeSizeUnit != 0 || stripe_size > kMaxStripeSize)
@@ -98,7 +102,7 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
     return Status::error(EINVAL, "config file " + msg.str());
   }
   static const std::set<std::string> known = {
-      "runtime.servers", "store.kind", "store.dir", "layout.stripe_size", "layout.stripe_count",
+      "runtime.servers", "store.kind", "store.dir", "store.reserve", "layout.stripe_size", "layout.stripe_count",
       "transport.max_rpc_bytes", "client.address", "log.level"};
   static const std::set<std::string> sections = {"runtime", "store", "layout", "transport",
                                                  "client", "log"};
@@ -128,6 +132,10 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
         store = *k2;
       } else if (key == "store.dir") {
         store_dir = *txt;
+      } else if (key == "store.reserve") {
+        auto n = parse_size(key, *txt);
+        if (!n) return n.status();
+        store_reserve = *n;
       } else if (key == "layout.stripe_size") {
         auto n = parse_size(key, *txt);
         if (!n) return n.status();
@@ -174,6 +182,11 @@ Status Config::merge_environment() {
     store = *k;
   }
   if (const char* v = env(kEnvStoreDir)) store_dir = v;
+  if (const char* v = env(kEnvStoreReserve)) {
+    auto n = parse_size(kEnvStoreReserve, v);
+    if (!n) return n.status();
+    store_reserve = *n;
+  }
   if (const char* v = env(kEnvStripeSize)) {
     auto n = parse_size(kEnvStripeSize, v);
     if (!n) return n.status();

@@ -27,7 +27,7 @@ void apply_log_level(const Config& config) {
 }
 
 Result<std::unique_ptr<store::ObjectStore>> make_store(const Config& config, int index) {
-  if (config.store == StoreKind::kMemory) return store::make_memory_store();
+  if (config.store == StoreKind::kMemory) return store::make_memory_store(config.store_reserve);
   return store::make_directory_store(config.store_dir + "/server-" + std::to_string(index));
 }
 

@@ -35,6 +35,12 @@ bool ChunkPool::grow() {
   return true;
 }
 
+bool ChunkPool::reserve(size_t bytes) {
+  while (mapped_bytes() < bytes)
+    if (!grow()) return false;
+  return true;
+}
+
 uint8_t* ChunkPool::take() {
   if (free_.empty() && !grow()) return nullptr;
   uint8_t* c = free_.back();

@@ -26,6 +26,9 @@ class ChunkPool {
   uint8_t* take();
   // Returns a chunk obtained from take().
   void give_back(uint8_t* chunk) { free_.push_back(chunk); }
+  // Maps and faults in slabs until at least `bytes` are mapped. Returns
+  // false if memory ran out first (what was mapped stays usable).
+  bool reserve(size_t bytes);
   // Bytes mapped so far.
   size_t mapped_bytes() const { return slabs_.size() * slab_; }
 

@@ -29,6 +29,7 @@ struct MemObject {
 class MemoryStore final : public ObjectStore {
  public:
   const char* kind() const override { return "memory"; }
+  void reserve(uint64_t bytes) { pool_.reserve(bytes); }
 
   Result<uint64_t> write(uint64_t id, uint64_t offset, std::span<const uint8_t> data) override {
     MemObject& o = objects_[id];
@@ -114,6 +115,10 @@ class MemoryStore final : public ObjectStore {
 
 }  // namespace
 
-std::unique_ptr<ObjectStore> make_memory_store() { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<ObjectStore> make_memory_store(uint64_t reserve_bytes) {
+  auto s = std::make_unique<MemoryStore>();
+  s->reserve(reserve_bytes);
+  return s;
+}
 
 }  // namespace nacre::store

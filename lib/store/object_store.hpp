@@ -38,7 +38,9 @@ class ObjectStore {
 };
 
 // Sparse in-memory store (chunks of 1 MiB allocated on first write).
-std::unique_ptr<ObjectStore> make_memory_store();
+// reserve_bytes: memory mapped and faulted in now (rounded up to 64 MiB
+// slabs); on failure the store still works and grows on demand.
+std::unique_ptr<ObjectStore> make_memory_store(uint64_t reserve_bytes = 0);
 
 // One file per object under `dir` (created if missing). Errors name the path.
 Result<std::unique_ptr<ObjectStore>> make_directory_store(const std::string& dir);

@@ -123,6 +123,13 @@ level = "debug"
   CHECK(c.log_level == "debug");
 }
 
+TEST_CASE("store.reserve takes a size for the memory store") {
+  Config c;
+  REQUIRE(c.merge_toml("[store]\nreserve = \"128MiB\"", "t.toml").is_ok());
+  CHECK(c.store_reserve == (128ull << 20));
+  CHECK(c.validate().is_ok());
+}
+
 TEST_CASE("sizes are accepted as integers and as unit strings") {
   struct Case { std::string value; uint64_t bytes; };
   const Case cases[] = {
@@ -160,6 +167,9 @@ TEST_CASE("every bad value is EINVAL naming its key") {
       {"[store]\nkind = \"directory\"", "store.dir"},
       {"[store]\ndir = 1.5", "store.dir"},
       {"[store]\ndir = [\"/a\"]", "store.dir"},
+      {"[store]\nreserve = \"lots\"", "store.reserve"},
+      {"[store]\nreserve = \"100TiB\"", "store.reserve"},
+      {"[store]\nkind = \"directory\"\ndir = \"/x\"\nreserve = \"1GiB\"", "store.reserve"},
       {"[layout]\nstripe_size = 0", "layout.stripe_size"},
       {"[layout]\nstripe_size = 1000", "layout.stripe_size"},
       {"[layout]\nstripe_size = \"100KiB\"", "layout.stripe_size"},
