@@ -20,10 +20,13 @@ uint8_t ior_byte(int64_t seg, int rank, int64_t i) {
 
 constexpr int64_t kRec = 47008;
 
+int64_t g_segments = 24;
+std::string g_cb_buffer = "262144";
+
 void ior_hard(mpicheck::Env& env, bool one_call) {
-  const int64_t S = 24;
+  const int64_t S = g_segments;
   const std::string path = one_call ? "/ior-hard-view" : "/ior-hard";
-  MPI_Info hint = mftest::info({{"cb_buffer_size", "262144"}});
+  MPI_Info hint = mftest::info({{"cb_buffer_size", g_cb_buffer.c_str()}});
   auto f = MpiFile::open(env.comm, env.fs, path, MPI_MODE_CREATE | MPI_MODE_RDWR, hint);
   MPI_Info_free(&hint);
   REQUIRE_OK(f);
@@ -36,8 +39,16 @@ void ior_hard(mpicheck::Env& env, bool one_call) {
     MPI_Type_create_resized(rec, 0, kRec * env.size, &ft);
     MPI_Type_commit(&ft);
     CHECK_OK(f->set_view(env.rank * kRec, MPI_BYTE, ft, "native", MPI_INFO_NULL));
+    env.barrier();
+    const double t0 = MPI_Wtime();
     auto n = f->write_at_all(0, data.data(), S * kRec, MPI_BYTE);
     CHECK_OK(n);
+    env.barrier();
+    const double t1 = MPI_Wtime();
+    if (env.rank == 0)
+      std::printf("  ior-hard view: %lld segments x %d ranks: write %.1f MiB/s, %llu rounds, %u aggregators\n",
+                  (long long)S, env.size, double(S * kRec * env.size) / (1 << 20) / (t1 - t0),
+                  (unsigned long long)f->last_collective().rounds, f->last_collective().aggregators);
     CHECK(f->last_collective().aggregated);
   } else {
     for (int64_t s = 0; s < S; ++s) {
@@ -245,6 +256,8 @@ void pointers_and_file_calls(mpicheck::Env& env) {
 
 int main(int argc, char** argv) {
   return mpicheck::run_embedded(argc, argv, mftest::config(), [](mpicheck::Env& env) {
+    g_segments = std::stoll(mpicheck::arg_value(env.args, "--segments", "24"));
+    g_cb_buffer = mpicheck::arg_value(env.args, "--cb-buffer-size", g_cb_buffer);
     ior_hard(env, false);
     ior_hard(env, true);
     ior_easy(env);
