@@ -10,6 +10,7 @@
 
 #include <nacre/types.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -37,6 +38,9 @@ struct MpiFile::State {
   std::vector<collective::Extent> extents;  // scratch: this call's file pieces
   std::vector<layout::FilePiece> pieces;    // scratch
   TwoPhaseStats stats;                      // of the last collective
+  // A lower bound of the file size (end of this rank's writes, sizes it set
+  // or glimpsed): reads that end below it need no glimpse for their count.
+  uint64_t known_size = 0;
 };
 
 namespace {
@@ -305,6 +309,29 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
       if (!s) return s.with_context(what);
     }
   }
+  uint64_t max_end = 0;
+  for (const auto& e : st.extents) max_end = std::max(max_end, e.end());
+  if (write) {
+    st.known_size = std::max(st.known_size, max_end);
+  } else if (nbytes > 0 || collective) {
+    // Short count at end of file: stream bytes at or past it are zero-filled
+    // and not counted (views are monotonic for the bytes past the end).
+    local = Status::ok();
+    if (nbytes > 0 && max_end > st.known_size) {
+      auto size = st.file.size();
+      if (size) st.known_size = std::max(st.known_size, *size);
+      else local = size.status().with_context(what);
+    }
+    if (collective) NACRE_RETURN_IF_ERROR(agree(st.comm, local));
+    else NACRE_RETURN_IF_ERROR(local);
+  }
+  int64_t counted = nbytes;
+  if (!write && max_end > st.known_size) {
+    counted = 0;
+    for (const auto& e : st.extents)
+      if (e.offset < st.known_size)
+        counted += static_cast<int64_t>(std::min(e.length, st.known_size - e.offset));
+  }
   // Phase 3: unpack a staged read.
   if (!write && nbytes > 0 && !contiguous) {
     auto* base = static_cast<uint8_t*>(buf);
@@ -316,7 +343,7 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
       at += static_cast<size_t>(p.length);
     }
   }
-  return nbytes;
+  return counted;
 }
 
 Result<int64_t> MpiFile::read_at(MPI_Offset offset, void* buf, int64_t count, MPI_Datatype type) {
@@ -417,7 +444,9 @@ Status MpiFile::set_size(MPI_Offset size) {
     local = Status::error(EBADF, "set_size of " + st.path + ": file opened MPI_MODE_RDONLY");
   NACRE_RETURN_IF_ERROR(agree(st.comm, local));
   if (st.rank == 0) local = st.file.set_size(static_cast<uint64_t>(size));
-  return agree(st.comm, local);
+  NACRE_RETURN_IF_ERROR(agree(st.comm, local));
+  st.known_size = static_cast<uint64_t>(size);
+  return Status::ok();
 }
 
 Status MpiFile::preallocate(MPI_Offset size) {
@@ -433,7 +462,9 @@ Status MpiFile::preallocate(MPI_Offset size) {
     if (!n) local = n.status();
     else if (*n < static_cast<uint64_t>(size)) local = st.file.set_size(static_cast<uint64_t>(size));
   }
-  return agree(st.comm, local);
+  NACRE_RETURN_IF_ERROR(agree(st.comm, local));
+  st.known_size = std::max(st.known_size, static_cast<uint64_t>(size));
+  return Status::ok();
 }
 
 Status MpiFile::sync() {

@@ -13,8 +13,11 @@
 // pointer count etypes of the current view; a transfer is `count` items of a
 // memory datatype at `buf` (any derived type; noncontiguous memory is packed
 // through a staging buffer reused across calls). Data calls return the bytes
-// transferred (for MPI_Status_set_elements). Reads zero-fill holes and bytes
-// past end of file and count them as transferred.
+// transferred (for MPI_Status_set_elements). Reads zero-fill holes; bytes
+// at or past end of file are zero-filled too but not counted (short count).
+// The end of file is glimpsed only when a read ends past what this rank
+// already knows of the size (its own writes, set_size, earlier glimpses);
+// a truncation by another program is not noticed until then.
 //
 // Not thread-safe: one MpiFile is used by one thread of each rank.
 #pragma once

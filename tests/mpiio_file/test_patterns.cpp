@@ -8,6 +8,7 @@
 //   - individual file pointers, seek, get_byte_offset, file-level calls.
 #include "mf_common.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 namespace {
@@ -95,6 +96,19 @@ void ior_easy(mpicheck::Env& env) {
   std::vector<uint8_t> back(data.size());
   CHECK_OK(f->read_at_all(env.rank * B, back.data(), B, MPI_BYTE));
   CHECK_SAME_BYTES(back, data);
+  // Short counts at end of file (independent and collective); the tail is zeros.
+  const int64_t eof = B * env.size;
+  std::fill(back.begin(), back.end(), 0xAB);
+  auto n = f->read_at(eof - 1000 * (env.rank + 1), back.data(), 4096, MPI_BYTE);
+  CHECK_OK(n);
+  if (n) CHECK_EQ(*n, 1000 * (env.rank + 1));
+  CHECK_EQ(back[static_cast<size_t>(1000 * (env.rank + 1))], uint8_t{0});
+  n = f->read_at_all(eof + env.rank, back.data(), 100, MPI_BYTE);
+  CHECK_OK(n);
+  if (n) CHECK_EQ(*n, int64_t{0});
+  n = f->read_at_all(eof - 10 * env.rank, back.data(), 100, MPI_BYTE);
+  CHECK_OK(n);
+  if (n) CHECK_EQ(*n, int64_t{10} * env.rank);
   CHECK_OK(f->close());
 }
 
