@@ -16,7 +16,7 @@
 
 namespace nacre {
 
-namespace client { class ClientCore; struct OpenFile; }
+namespace client { class ClientCore; struct OpenFile; struct FileAccess; }
 
 class NACRE_API File {
  public:
@@ -49,6 +49,7 @@ class NACRE_API File {
 
  private:
   friend class FileSystem;
+  friend struct client::FileAccess;  // internal layers (MPI-IO) reach the core
   File(std::shared_ptr<client::ClientCore> core, std::unique_ptr<client::OpenFile> state);
   std::shared_ptr<client::ClientCore> core_;
   std::unique_ptr<client::OpenFile> state_;
