@@ -8,11 +8,46 @@
 #include <CLI/CLI.hpp>
 #include <mpi.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <vector>
 
 namespace {
+
+// Progress of a long copy on stderr (at most once a second, and at the end),
+// only when stderr is a terminal or NACRE_PROGRESS=1.
+class Progress {
+ public:
+  Progress(const char* what, uint64_t total) : what_(what), total_(total) {
+    const char* env = std::getenv("NACRE_PROGRESS");
+    on_ = (env && *env == '1') || isatty(2);
+  }
+  void update(uint64_t done, bool final = false) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!final && now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double mib = static_cast<double>(done) / (1 << 20);
+    if (total_)
+      std::fprintf(stderr, "%s: %.1f / %.1f MiB (%.0f%%), %.0f MiB/s\n", what_, mib,
+                   static_cast<double>(total_) / (1 << 20), 100.0 * static_cast<double>(done) / static_cast<double>(total_),
+                   secs > 0 ? mib / secs : 0.0);
+    else
+      std::fprintf(stderr, "%s: %.1f MiB, %.0f MiB/s\n", what_, mib, secs > 0 ? mib / secs : 0.0);
+  }
+
+ private:
+  const char* what_;
+  uint64_t total_;
+  bool on_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+};
 
 int fail(const nacre::Status& s) {
   std::fprintf(stderr, "nacre-ctl: %s\n", s.to_string().c_str());
@@ -25,6 +60,9 @@ int copy_in(nacre::FileSystem& fs, const std::string& local, const std::string& 
   auto f = fs.open(path, nacre::open_flags::kWrite | nacre::open_flags::kCreate |
                              nacre::open_flags::kTruncate);
   if (!f) return fail(f.status());
+  in.seekg(0, std::ios::end);
+  Progress progress("put", static_cast<uint64_t>(in.tellg()));
+  in.seekg(0, std::ios::beg);
   std::vector<char> buf(4 << 20);
   uint64_t off = 0;
   while (in) {
@@ -33,7 +71,9 @@ int copy_in(nacre::FileSystem& fs, const std::string& local, const std::string& 
     if (n == 0) break;
     if (auto w = f->write_at(off, buf.data(), n); !w) return fail(w.status());
     off += n;
+    progress.update(off);
   }
+  progress.update(off, true);
   if (auto s = f->close(); !s) return fail(s);
   std::printf("copied %llu bytes to %s\n", static_cast<unsigned long long>(off), path.c_str());
   return 0;
@@ -44,6 +84,8 @@ int copy_out(nacre::FileSystem& fs, const std::string& path, const std::string& 
   if (!f) return fail(f.status());
   std::ofstream out(local, std::ios::binary | std::ios::trunc);
   if (!out) return fail(nacre::Status::error(EACCES, "cannot write " + local));
+  auto total = f->size();
+  Progress progress("get", total ? *total : 0);
   std::vector<char> buf(4 << 20);
   uint64_t off = 0;
   for (;;) {
@@ -52,7 +94,9 @@ int copy_out(nacre::FileSystem& fs, const std::string& path, const std::string& 
     if (*n == 0) break;
     out.write(buf.data(), static_cast<std::streamsize>(*n));
     off += *n;
+    progress.update(off);
   }
+  progress.update(off, true);
   if (!out.flush()) return fail(nacre::Status::error(EIO, "cannot write " + local));
   std::printf("copied %llu bytes to %s\n", static_cast<unsigned long long>(off), local.c_str());
   return 0;

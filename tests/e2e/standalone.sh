@@ -42,6 +42,17 @@ listing="$(timeout 60 "${MPI[@]}" -n 1 "$client" list)"
 echo "$listing"
 for t in first second third; do grep -q "job $t" <<<"$listing"; done
 
+echo "== nacre-ctl put/get round trip with progress output"
+head -c $((24 << 20)) /dev/urandom > "$state/blob"
+CTL=("${MPI[@]}" -n 1 "$NACRE_CTL_BIN")
+NACRE_PROGRESS=1 timeout 60 "${CTL[@]}" mkdir /blobs
+NACRE_PROGRESS=1 timeout 60 "${CTL[@]}" put "$state/blob" /blobs/b 2> "$state/put.err"
+grep -q "^put: 24.0 / 24.0 MiB (100%)" "$state/put.err"
+NACRE_PROGRESS=1 timeout 60 "${CTL[@]}" get /blobs/b "$state/blob.back" 2> "$state/get.err"
+grep -q "^get: 24.0 / 24.0 MiB (100%)" "$state/get.err"
+cmp "$state/blob" "$state/blob.back"
+timeout 60 "${CTL[@]}" stat /blobs/b | grep -q "size=25165824"
+
 echo "== a bad address is a clear error, not a hang"
 if out="$(NACRE_ADDRESS=file:/nonexistent timeout 60 "${MPI[@]}" -n 1 "$client" list 2>&1)"; then
   echo "expected failure for a bad address"; exit 1
