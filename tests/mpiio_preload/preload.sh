@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# libnacre_mpiio.so end to end.
+#
+# preload.sh plain: an unmodified MPI-IO program (mpiio_plain)
+#   1. on a local file, plain Open MPI
+#   2. on a local file with LD_PRELOAD=libnacre_mpiio.so (pass-through)
+#   3. on nacre:/preload/plain.dat with LD_PRELOAD, against a standalone
+#      server job started here
+# Every run verifies its data; the three checksums must match, and the Nacre
+# file fetched with nacre-ctl must equal the local one byte for byte.
+#
+# preload.sh hdf5: an unmodified parallel HDF5 program (hdf5_parallel, MPI-IO
+# driver) on a local file and on nacre:/preload/h5.h5 under LD_PRELOAD; both
+# verify their data; the Nacre file, fetched, must equal the local one under
+# h5diff and h5dump.
+#
+# Every process this test starts is stopped by PID on exit, also on failure.
+set -euo pipefail
+build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
+src="${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}"
+state="$(mktemp -d /tmp/nacre-preload-XXXXXX)"
+export NACRE_SERVER_BIN="$build/tools/nacre-server" NACRE_CTL_BIN="$build/tools/nacre-ctl"
+lib="$build/lib/mpiio_preload/libnacre_mpiio.so"
+mode="${1:-plain}"
+case "$mode" in
+  plain) prog="$build/tests/mpiio_preload/nacre_mpiio_plain" ;;
+  hdf5) prog="$build/tests/mpiio_preload/nacre_hdf5_parallel" ;;
+  *) echo "usage: preload.sh plain|hdf5"; exit 2 ;;
+esac
+np="${NACRE_PRELOAD_NP:-4}"
+cleanup() {
+  for f in server.pid ompi-server.pid; do
+    [ -f "$state/$f" ] && kill "$(cat "$state/$f")" 2>/dev/null || true
+  done
+  sleep 0.2
+  for f in server.pid ompi-server.pid; do
+    [ -f "$state/$f" ] && kill -9 "$(cat "$state/$f")" 2>/dev/null || true
+  done
+  rm -rf "$state"
+}
+trap cleanup EXIT
+for f in "$lib" "$prog" "$NACRE_SERVER_BIN" "$NACRE_CTL_BIN"; do
+  [ -e "$f" ] || { echo "missing $f (build the test's dependencies)"; exit 1; }
+done
+
+ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
+MPI=(mpirun $ROOT --oversubscribe --bind-to none --mca btl self,vader,tcp --mca btl_tcp_if_include lo
+     --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1)
+
+checksum() { grep -o 'checksum [0-9a-f]*' <<<"$1"; }
+up() {
+  "$src/scripts/nacre-up.sh" -n 2 -d "$state"
+  export NACRE_ADDRESS="file:$state/port"
+  MPIC=("${MPI[@]}" --ompi-server "file:$state/ompi-server.uri" -x NACRE_ADDRESS)
+  ctl mkdir /preload
+  # small stripes so the file spans both servers and many stripes
+  ctl setstripe -S 65536 -c -1 /preload
+}
+ctl() { timeout 60 "${MPIC[@]}" -n 1 "$NACRE_CTL_BIN" "$@"; }  # needs the rendezvous too
+down() {
+  timeout 60 "$src/scripts/nacre-down.sh" -d "$state"
+  grep -q "shut down cleanly" "$state/server.log"
+}
+
+if [ "$mode" = hdf5 ]; then
+  echo "== 1. local file"
+  timeout 120 "${MPI[@]}" -n "$np" "$prog" "$state/local.h5"
+  echo "== 2. nacre: file, LD_PRELOAD, standalone server job"
+  up
+  timeout 180 "${MPIC[@]}" -x LD_PRELOAD="$lib" -n "$np" "$prog" nacre:/preload/h5.h5
+  ctl get /preload/h5.h5 "$state/fetched.h5"
+  h5diff "$state/local.h5" "$state/fetched.h5"
+  cmp <(h5dump "$state/local.h5" | tail -n +2) <(h5dump "$state/fetched.h5" | tail -n +2)
+  echo "== shutdown"
+  down
+  echo "mpiio_preload hdf5: OK"
+  exit 0
+fi
+
+echo "== 1. local file, plain MPI"
+out1="$(timeout 120 "${MPI[@]}" -n "$np" "$prog" "$state/local.dat")"
+echo "$out1"
+sum1="$(checksum "$out1")"
+[ -n "$sum1" ]
+
+echo "== 2. local file, LD_PRELOAD (pass-through, no server)"
+out2="$(timeout 120 "${MPI[@]}" -x LD_PRELOAD="$lib" -n "$np" "$prog" "$state/local2.dat")"
+echo "$out2"
+[ "$(checksum "$out2")" = "$sum1" ]
+cmp "$state/local.dat" "$state/local2.dat"
+
+echo "== 3. nacre: file, LD_PRELOAD, standalone server job"
+up
+out3="$(timeout 180 "${MPIC[@]}" -x LD_PRELOAD="$lib" -n "$np" "$prog" nacre:/preload/plain.dat)"
+echo "$out3"
+[ "$(checksum "$out3")" = "$sum1" ] || { echo "checksums differ: $sum1 vs $(checksum "$out3")"; exit 1; }
+[ ! -e "nacre:" ] && [ ! -e "$PWD/nacre:/preload" ]   # nothing went to the local file system
+ctl get /preload/plain.dat "$state/fetched.dat"
+cmp "$state/local.dat" "$state/fetched.dat"
+
+echo "== 4. errors: relative nacre: path, and no server configured"
+rc=0; out="$(timeout 60 "${MPIC[@]}" -x LD_PRELOAD="$lib" -n 2 "$prog" --open-fails nacre:relative.dat 2>&1)" || rc=$?
+[ "$rc" -eq 3 ] || { echo "expected exit 3 for a relative nacre: path, got $rc: $out"; exit 1; }
+grep -q 'must be absolute' <<<"$out"
+if out="$(env -u NACRE_ADDRESS timeout 60 "${MPI[@]}" -x LD_PRELOAD="$lib" -n 2 "$prog" nacre:/preload/x.dat 2>&1)"; then
+  echo "expected failure without NACRE_ADDRESS"; exit 1
+fi
+grep -q 'Nacre is not connected' <<<"$out"
+if out="$(NACRE_ADDRESS=file:/nonexistent timeout 60 "${MPI[@]}" -x NACRE_ADDRESS -x LD_PRELOAD="$lib" -n 2 "$prog" nacre:/preload/x.dat 2>&1)"; then
+  echo "expected failure for a bad address"; exit 1
+fi
+grep -q 'cannot connect to the Nacre server job' <<<"$out"
+
+echo "== shutdown"
+down
+echo "mpiio_preload plain: OK"
