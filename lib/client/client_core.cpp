@@ -131,9 +131,13 @@ Status ClientCore::write_pieces(const Layout& layout, std::span<const layout::Fi
   calls.reserve(plan.size());
   for (const auto& r : plan) {
     const StripeTarget& t = layout.stripes[r.stripe_index];
-    Call c = make_call(static_cast<int>(t.server), MsgType::kObjWrite,
+    // Large writes send their data as a message of its own, which the server
+    // receives straight into the store; small ones ride in the request.
+    const bool bulk = r.length >= kBulkWriteBytes;
+    Call c = make_call(static_cast<int>(t.server), bulk ? MsgType::kObjWriteBulk : MsgType::kObjWrite,
                        wire::encode_body(wire::ObjWriteRequest{t.object_id, r.object_offset}),
                        r.length);
+    c.bulk = bulk;
     for (const auto& s : r.segments)
       c.out_data.push_back({static_cast<const uint8_t*>(stream) + s.buffer_offset, s.length});
     calls.push_back(std::move(c));

@@ -72,6 +72,8 @@ class ClientCore {
                       std::vector<uint8_t>* reply_body);
 
   static constexpr int kMdsServer = 0;
+  // Object writes of at least this many bytes use OBJ_WRITE_BULK.
+  static constexpr uint64_t kBulkWriteBytes = 64 * 1024;
 
  private:
   // Runs calls (at most kWindow at a time) and checks every reply header.

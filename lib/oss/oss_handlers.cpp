@@ -8,7 +8,7 @@ using wire::MsgType;
 
 bool is_oss_request(uint16_t type) {
   switch (static_cast<MsgType>(type)) {
-    case MsgType::kObjWrite: case MsgType::kObjRead: case MsgType::kObjStat:
+    case MsgType::kObjWrite: case MsgType::kObjWriteBulk: case MsgType::kObjRead: case MsgType::kObjStat:
     case MsgType::kObjTruncate: case MsgType::kObjDestroy: case MsgType::kObjSync:
       return true;
     default:
@@ -47,6 +47,25 @@ Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
       auto size = store.write(m.object_id, m.offset, req.data);
+      if (!size) return size.status();
+      reply.body = wire::encode_body(wire::ObjSizeReply{*size});
+      return Status::ok();
+    }
+    case MsgType::kObjWriteBulk: {
+      reply.error_body_size = 8;
+      wire::ObjWriteRequest m;
+      NACRE_RETURN_IF_ERROR(decode(req, m));
+      const uint64_t len = req.header.data_len;
+      NACRE_RETURN_IF_ERROR(check_range(m.offset, len));
+      if (len > max_rpc_bytes)
+        return Status::error(EMSGSIZE, "write of " + std::to_string(len) +
+                                           " bytes exceeds max_rpc_bytes " +
+                                           std::to_string(max_rpc_bytes));
+      if (!req.receive_bulk) return Status::error(EPROTO, "bulk data cannot be received here");
+      auto size = store.write_from(m.object_id, m.offset, static_cast<size_t>(len),
+                                   [&](std::span<const std::span<uint8_t>> spans) {
+                                     return req.receive_bulk(spans);
+                                   });
       if (!size) return size.status();
       reply.body = wire::encode_body(wire::ObjSizeReply{*size});
       return Status::ok();

@@ -43,6 +43,7 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
   uint16_t type = 0;
   uint64_t request_id = raw_request_id(in.message);
   bool link_done = false;
+  bool expects_bulk = false, bulk_taken = false;
   if (in.oversize) {
     result = Status::error(EMSGSIZE, "message of " + std::to_string(in.size) +
                                          " bytes exceeds the server limit");
@@ -61,6 +62,16 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
       req.data = in.message.subspan(wire::kFrameHeaderSize + h->body_len);
       req.link = in.peer.link;
       req.rank = in.peer.rank;
+      if (h->type == static_cast<uint16_t>(MsgType::kObjWriteBulk)) {
+        req.receive_bulk = [&t, &in, &bulk_taken, id = h->request_id,
+                            len = h->data_len](std::span<const std::span<uint8_t>> spans) {
+          bulk_taken = true;
+          std::vector<transport::MutSegment> segs;
+          for (const auto& s : spans) segs.push_back({s.data(), s.size()});
+          return t.receive_bulk(in.peer, id, segs, static_cast<size_t>(len));
+        };
+        expects_bulk = true;
+      }
       try {
         result = dispatch(req, reply, t, &link_done);
       } catch (const std::exception& e) {
@@ -69,6 +80,12 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
         result = Status::error(EIO, "internal server error");
       }
     }
+  }
+  // A refused bulk write still has its data message in flight: drain it so
+  // the client's send completes and nothing is left queued.
+  if (expects_bulk && !bulk_taken) {
+    Status drained = t.discard_bulk(in.peer, request_id);
+    if (!drained) return drained;
   }
   const uint16_t reply_type = static_cast<uint16_t>(type | wire::kReplyBit);
   Status sent;

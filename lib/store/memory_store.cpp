@@ -55,6 +55,39 @@ class MemoryStore final : public ObjectStore {
     return o.size;
   }
 
+  Result<uint64_t> write_from(uint64_t id, uint64_t offset, size_t len,
+                              const Filler& fill) override {
+    MemObject& o = objects_[id];
+    std::vector<std::span<uint8_t>> spans;
+    std::vector<uint64_t> span_offsets;
+    for (uint64_t pos = offset, end = offset + len; pos < end;) {
+      const uint64_t idx = pos / kChunk, in = pos % kChunk;
+      const size_t take = std::min<uint64_t>(kChunk - in, end - pos);
+      auto& chunk = o.chunks[idx];
+      if (!chunk) {
+        chunk = pool_.take();
+        if (!chunk) return Status::error(ENOSPC, "memory store: out of memory");
+        if (in > 0) std::memset(chunk, 0, in);
+        if (in + take < kChunk) std::memset(chunk + in + take, 0, kChunk - in - take);
+      }
+      spans.emplace_back(chunk + in, take);
+      span_offsets.push_back(pos);
+      pos += take;
+    }
+    if (Status s = fill(spans); !s) {
+      // Bytes past the object's end must stay zero (they read as holes once
+      // a later write extends the object).
+      for (size_t i = 0; i < spans.size(); ++i) {
+        const uint64_t skip = o.size > span_offsets[i] ? o.size - span_offsets[i] : 0;
+        if (skip < spans[i].size()) std::memset(spans[i].data() + skip, 0, spans[i].size() - skip);
+      }
+      return s;
+    }
+    o.size = std::max<uint64_t>(o.size, offset + len);
+    o.mtime = now();
+    return o.size;
+  }
+
   Result<uint64_t> read(uint64_t id, uint64_t offset, std::span<uint8_t> out,
                         uint64_t* object_size) override {
     auto it = objects_.find(id);

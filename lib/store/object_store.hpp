@@ -8,9 +8,11 @@
 #include <nacre/types.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace nacre::store {
 
@@ -25,6 +27,20 @@ class ObjectStore {
   virtual const char* kind() const = 0;
   // Writes data at offset; returns the object size afterwards.
   virtual Result<uint64_t> write(uint64_t id, uint64_t offset, std::span<const uint8_t> data) = 0;
+
+  // Delivers the bytes of a write into the spans given (in order, len bytes
+  // in all); an error aborts the write.
+  using Filler = std::function<Status(std::span<const std::span<uint8_t>>)>;
+  // Writes len bytes at offset that `fill` produces, into the store's own
+  // memory where it can (no intermediate copy). The default stages them in
+  // a reused buffer and calls write(). If fill fails, the object's size is
+  // unchanged but bytes of [offset, offset + len) below it are unspecified.
+  virtual Result<uint64_t> write_from(uint64_t id, uint64_t offset, size_t len, const Filler& fill) {
+    if (staging_.size() < len) staging_.resize(len);
+    std::span<uint8_t> one(staging_.data(), len);
+    NACRE_RETURN_IF_ERROR(fill(std::span<const std::span<uint8_t>>(&one, 1)));
+    return write(id, offset, one);
+  }
   // Copies up to out.size() bytes at offset into out, stopping at the object
   // size; returns the number of bytes copied. *object_size gets the size.
   virtual Result<uint64_t> read(uint64_t id, uint64_t offset, std::span<uint8_t> out,
@@ -35,6 +51,9 @@ class ObjectStore {
   virtual Status destroy(uint64_t id) = 0;
   // Makes the object's data durable (no-op for memory).
   virtual Status sync(uint64_t id) = 0;
+
+ private:
+  std::vector<uint8_t> staging_;  // write_from's default buffer
 };
 
 // Sparse in-memory store (chunks of 1 MiB allocated on first write).

@@ -22,9 +22,10 @@ class LoopbackClient final : public ClientTransport {
       LoopbackNetwork::Envelope env;
       env.peer = PeerId{0, index_};
       env.message = c.head;
+      std::vector<uint8_t>& data = c.bulk ? net_.bulk_[{index_, c.request_id}] : env.message;
       for (const auto& s : c.out_data) {
         const auto* p = static_cast<const uint8_t*>(s.ptr);
-        env.message.insert(env.message.end(), p, p + s.len);
+        data.insert(data.end(), p, p + s.len);
       }
       c.reply.clear();
       c.reply_data_received = 0;
@@ -91,6 +92,29 @@ class LoopbackServer final : public ServerTransport {
     --*it->second.remaining;
     net_.waiting_.erase(it);
     net_.cv_.notify_all();
+    return Status::ok();
+  }
+
+  Status receive_bulk(const PeerId& peer, uint64_t request_id, std::span<const MutSegment> segs,
+                      size_t len) override {
+    std::lock_guard<std::mutex> lock(net_.mu_);
+    auto it = net_.bulk_.find({peer.rank, request_id});
+    if (it == net_.bulk_.end()) return Status::error(EBADMSG, "no bulk data for the request");
+    std::vector<uint8_t> data = std::move(it->second);
+    net_.bulk_.erase(it);
+    if (data.size() != len)
+      return Status::error(EBADMSG, "bulk data of " + std::to_string(data.size()) +
+                                        " bytes where the request announced " + std::to_string(len));
+    size_t pos = 0;
+    for (const auto& s : segs) {
+      std::memcpy(s.ptr, data.data() + pos, s.len);
+      pos += s.len;
+    }
+    return Status::ok();
+  }
+  Status discard_bulk(const PeerId& peer, uint64_t request_id) override {
+    std::lock_guard<std::mutex> lock(net_.mu_);
+    net_.bulk_.erase({peer.rank, request_id});
     return Status::ok();
   }
 

@@ -40,6 +40,7 @@ class LoopbackNetwork {
   std::condition_variable cv_;
   std::vector<std::deque<Envelope>> queues_;               // per server, guarded by mu_
   std::map<std::pair<int, uint64_t>, Waiting> waiting_;    // (client, request id), guarded by mu_
+  std::map<std::pair<int, uint64_t>, std::vector<uint8_t>> bulk_;  // bulk data, guarded by mu_
   std::vector<std::unique_ptr<ServerTransport>> server_ports_;
 };
 

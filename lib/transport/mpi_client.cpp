@@ -13,7 +13,8 @@ MpiClientTransport::MpiClientTransport(MPI_Comm comm, int server_count)
 
 Status MpiClientTransport::exchange(std::span<Call> calls) {
   const size_t n = calls.size();
-  std::vector<MPI_Request> reqs(2 * n, MPI_REQUEST_NULL);
+  // Per call: reply receive, request send, bulk data send (bulk calls only).
+  std::vector<MPI_Request> reqs(3 * n, MPI_REQUEST_NULL);
   std::vector<std::unique_ptr<SegmentType>> types;
   for (size_t i = 0; i < n; ++i) {
     Call& c = calls[i];
@@ -27,28 +28,40 @@ Status MpiClientTransport::exchange(std::span<Call> calls) {
       while (control_buffers_.size() <= i)
         control_buffers_.push_back(std::make_unique<uint8_t[]>(wire::kMaxControlBytes));
       rc = MPI_Irecv(control_buffers_[i].get(), static_cast<int>(wire::kMaxControlBytes), MPI_BYTE,
-                     c.server, tag, comm_, &reqs[2 * i]);
+                     c.server, tag, comm_, &reqs[3 * i]);
     } else {
       c.reply.resize(c.reply_prefix);
       std::vector<ConstSegment> segs{{c.reply.data(), c.reply_prefix}};
       for (const auto& s : c.in_data) segs.push_back({s.ptr, s.len});
       types.push_back(std::make_unique<SegmentType>(segs));
-      rc = MPI_Irecv(MPI_BOTTOM, 1, types.back()->type(), c.server, tag, comm_, &reqs[2 * i]);
+      rc = MPI_Irecv(MPI_BOTTOM, 1, types.back()->type(), c.server, tag, comm_, &reqs[3 * i]);
     }
     if (rc != MPI_SUCCESS) return Status::error(EIO, "MPI_Irecv failed");
-    if (c.out_data.empty()) {
+    if (c.out_data.empty() || c.bulk) {
       rc = MPI_Isend(c.head.data(), static_cast<int>(c.head.size()), MPI_BYTE, c.server,
-                     kRequestTag, comm_, &reqs[2 * i + 1]);
+                     kRequestTag, comm_, &reqs[3 * i + 1]);
+      if (rc == MPI_SUCCESS && c.bulk) {
+        // The data as its own message: straight from one caller buffer when
+        // it is contiguous (lets MPI use a single-copy path), else gathered.
+        if (c.out_data.size() == 1) {
+          rc = MPI_Isend(c.out_data[0].ptr, static_cast<int>(c.out_data[0].len), MPI_BYTE,
+                         c.server, bulk_tag(c.request_id), comm_, &reqs[3 * i + 2]);
+        } else {
+          types.push_back(std::make_unique<SegmentType>(c.out_data));
+          rc = MPI_Isend(MPI_BOTTOM, 1, types.back()->type(), c.server, bulk_tag(c.request_id),
+                         comm_, &reqs[3 * i + 2]);
+        }
+      }
     } else {
       std::vector<ConstSegment> segs{{c.head.data(), c.head.size()}};
       segs.insert(segs.end(), c.out_data.begin(), c.out_data.end());
       types.push_back(std::make_unique<SegmentType>(segs));
       rc = MPI_Isend(MPI_BOTTOM, 1, types.back()->type(), c.server, kRequestTag, comm_,
-                     &reqs[2 * i + 1]);
+                     &reqs[3 * i + 1]);
     }
     if (rc != MPI_SUCCESS) return Status::error(EIO, "MPI_Isend failed");
   }
-  std::vector<MPI_Status> st(2 * n);
+  std::vector<MPI_Status> st(3 * n);
   Backoff backoff;
   for (;;) {
     int done = 0;
@@ -60,7 +73,7 @@ Status MpiClientTransport::exchange(std::span<Call> calls) {
   for (size_t i = 0; i < n; ++i) {
     Call& c = calls[i];
     int got = 0;
-    MPI_Get_elements(&st[2 * i], MPI_BYTE, &got);
+    MPI_Get_elements(&st[3 * i], MPI_BYTE, &got);
     if (got < 0) got = 0;
     const size_t total = static_cast<size_t>(got);
     if (c.in_data.empty()) {

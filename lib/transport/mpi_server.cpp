@@ -116,6 +116,75 @@ Status MpiServerTransport::receive(Incoming& in, bool* finished) {
   }
 }
 
+Result<MPI_Comm> MpiServerTransport::comm_of(const PeerId& peer) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (peer.link < 0 || peer.link >= static_cast<int>(links_.size()) || !links_[peer.link].open)
+    return Status::error(ENOTCONN, "link " + std::to_string(peer.link) + " is closed");
+  return links_[peer.link].comm;
+}
+
+Status MpiServerTransport::probe_bulk(const PeerId& peer, uint64_t request_id, MPI_Message* msg,
+                                      size_t* size) {
+  auto comm = comm_of(peer);
+  if (!comm) return comm.status();
+  Backoff backoff;
+  for (;;) {
+    int flag = 0;
+    MPI_Status st;
+    if (MPI_Improbe(peer.rank, bulk_tag(request_id), *comm, &flag, msg, &st) != MPI_SUCCESS)
+      return Status::error(EIO, "MPI_Improbe for bulk data failed");
+    if (flag) {
+      int count = 0;
+      MPI_Get_count(&st, MPI_BYTE, &count);
+      *size = static_cast<size_t>(count);
+      return Status::ok();
+    }
+    backoff.pause();
+  }
+}
+
+void MpiServerTransport::drop(MPI_Message* msg) {
+  // Two separated one-byte blocks: MPI honours the bounds of a
+  // non-contiguous receive type (a contiguous one may be overrun).
+  uint8_t scratch[3];
+  std::vector<ConstSegment> segs{{scratch, 1}, {scratch + 2, 1}};
+  SegmentType type(segs);
+  MPI_Status st;
+  (void)MPI_Mrecv(MPI_BOTTOM, 1, type.type(), msg, &st);  // truncation expected
+}
+
+Status MpiServerTransport::receive_bulk(const PeerId& peer, uint64_t request_id,
+                                        std::span<const MutSegment> segs, size_t len) {
+  MPI_Message msg;
+  size_t size = 0;
+  NACRE_RETURN_IF_ERROR(probe_bulk(peer, request_id, &msg, &size));
+  if (size != len) {
+    drop(&msg);
+    return Status::error(EBADMSG, "bulk data of " + std::to_string(size) +
+                                      " bytes where the request announced " + std::to_string(len));
+  }
+  MPI_Status st;
+  int rc;
+  if (segs.size() == 1) {
+    rc = MPI_Mrecv(segs[0].ptr, static_cast<int>(segs[0].len), MPI_BYTE, &msg, &st);
+  } else {
+    std::vector<ConstSegment> cs;
+    for (const auto& s : segs) cs.push_back({s.ptr, s.len});
+    SegmentType type(cs);
+    rc = MPI_Mrecv(MPI_BOTTOM, 1, type.type(), &msg, &st);
+  }
+  if (rc != MPI_SUCCESS) return Status::error(EIO, "receiving bulk data failed");
+  return Status::ok();
+}
+
+Status MpiServerTransport::discard_bulk(const PeerId& peer, uint64_t request_id) {
+  MPI_Message msg;
+  size_t size = 0;
+  NACRE_RETURN_IF_ERROR(probe_bulk(peer, request_id, &msg, &size));
+  drop(&msg);
+  return Status::ok();
+}
+
 Status MpiServerTransport::reply(const PeerId& peer, uint64_t request_id,
                                  std::span<const uint8_t> head,
                                  std::span<const ConstSegment> data) {

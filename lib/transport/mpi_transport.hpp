@@ -55,11 +55,19 @@ class MpiServerTransport final : public ServerTransport {
   Status receive(Incoming& in, bool* finished) override;
   Status reply(const PeerId& peer, uint64_t request_id, std::span<const uint8_t> head,
                std::span<const ConstSegment> data) override;
+  Status receive_bulk(const PeerId& peer, uint64_t request_id, std::span<const MutSegment> segs,
+                      size_t len) override;
+  Status discard_bulk(const PeerId& peer, uint64_t request_id) override;
   int link_clients(int link) const override;
   void link_finished(int link) override;
   void request_shutdown() override;
 
  private:
+  Result<MPI_Comm> comm_of(const PeerId& peer) const;
+  // Waits for the bulk message of request_id from peer (blocking probe).
+  Status probe_bulk(const PeerId& peer, uint64_t request_id, MPI_Message* msg, size_t* size);
+  // Consumes a probed message keeping nothing (never overruns memory).
+  void drop(MPI_Message* msg);
   struct Link {
     MPI_Comm comm = MPI_COMM_NULL;
     int clients = 0;

@@ -29,6 +29,9 @@ struct Call {
   uint64_t request_id = 0;
   std::vector<uint8_t> head;           // frame header + body (wire::build_frame)
   std::vector<ConstSegment> out_data;  // frame data, sent from the caller's memory
+  // true: out_data goes as a second message on bulk_tag(request_id) instead
+  // of in the request message (OBJ_WRITE_BULK).
+  bool bulk = false;
   // Reply placement: with in_data empty the whole reply (at most
   // wire::kMaxControlBytes) lands in `reply`. Otherwise the first
   // reply_prefix bytes land in `reply` and the rest is scattered over
@@ -76,6 +79,13 @@ class ServerTransport {
   // Sends a reply frame (head = header + body, then data) to peer.
   virtual Status reply(const PeerId& peer, uint64_t request_id, std::span<const uint8_t> head,
                        std::span<const ConstSegment> data) = 0;
+  // Receives the separate data message of a bulk request (exactly `len`
+  // bytes) into segs. Blocks until it arrives. EBADMSG (message consumed)
+  // if its size is not len.
+  virtual Status receive_bulk(const PeerId& peer, uint64_t request_id,
+                              std::span<const MutSegment> segs, size_t len) = 0;
+  // Consumes and drops the data message of a bulk request that is refused.
+  virtual Status discard_bulk(const PeerId& peer, uint64_t request_id) = 0;
   // Number of client ranks on a link (each sends DISCONNECT once at the end).
   virtual int link_clients(int link) const = 0;
   // Every client of link has disconnected; the transport may release it.
@@ -91,6 +101,10 @@ inline constexpr int kReplyTagBase = 100;
 inline constexpr int kReplyTagSpace = 30000;
 inline int reply_tag(uint64_t request_id) {
   return kReplyTagBase + static_cast<int>(request_id % kReplyTagSpace);
+}
+inline constexpr int kBulkTagBase = kReplyTagBase + kReplyTagSpace;
+inline int bulk_tag(uint64_t request_id) {
+  return kBulkTagBase + static_cast<int>(request_id % kReplyTagSpace);
 }
 
 }  // namespace nacre::transport

@@ -28,6 +28,7 @@ const char* msg_type_name(uint16_t type) {
     case MsgType::kObjTruncate: return "OBJ_TRUNCATE";
     case MsgType::kObjDestroy: return "OBJ_DESTROY";
     case MsgType::kObjSync: return "OBJ_SYNC";
+    case MsgType::kObjWriteBulk: return "OBJ_WRITE_BULK";
   }
   return "UNKNOWN";
 }
@@ -74,7 +75,8 @@ Result<FrameHeader> decode_header(std::span<const uint8_t> message, size_t total
   if (h.data_len > kMaxDataBytes)
     return Status::error(EMSGSIZE, "message data of " + std::to_string(h.data_len) +
                                        " bytes exceeds the limit");
-  if (kFrameHeaderSize + h.body_len + h.data_len != total_size)
+  const bool separate_data = h.type == static_cast<uint16_t>(MsgType::kObjWriteBulk);
+  if (kFrameHeaderSize + h.body_len + (separate_data ? 0 : h.data_len) != total_size)
     return Status::error(EBADMSG, "message length " + std::to_string(total_size) +
                                       " does not match its header (body " +
                                       std::to_string(h.body_len) + ", data " +

@@ -57,6 +57,10 @@ enum class MsgType : uint16_t {
   kObjTruncate = 43,
   kObjDestroy = 44,
   kObjSync = 45,
+  // Like OBJ_WRITE, but the data_len bytes travel as a separate message on
+  // bulk_tag(request_id) right after this frame, so the server can receive
+  // them straight into the store's memory.
+  kObjWriteBulk = 46,
 };
 
 // Name for logs ("OPEN", "OBJ_READ"), "UNKNOWN" otherwise.
@@ -79,7 +83,8 @@ struct FrameHeader {
 void encode_header(const FrameHeader& h, uint8_t out[kFrameHeaderSize]);
 
 // Decodes and checks a header against the total message size: magic,
-// version, and header + body + data == total_size. Errors: EBADMSG, EPROTO.
+// version, and header + body + data == total_size (header + body for
+// OBJ_WRITE_BULK, whose data comes separately). Errors: EBADMSG, EPROTO.
 Result<FrameHeader> decode_header(std::span<const uint8_t> message, size_t total_size);
 
 // Builds header + body in one buffer; data (data_len bytes) is sent after it

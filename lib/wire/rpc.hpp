@@ -3,7 +3,10 @@
 
 #include "wire/frame.hpp"
 
+#include <nacre/status.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -15,6 +18,10 @@ struct Request {
   std::span<const uint8_t> data;
   int link = 0;  // which client link it came on (for session bookkeeping)
   int rank = 0;
+  // OBJ_WRITE_BULK: receives the separate data message (header.data_len
+  // bytes) into the given spans. Call at most once; a request whose data
+  // was not received is drained by the dispatcher.
+  std::function<Status(std::span<const std::span<uint8_t>>)> receive_bulk;
 };
 
 // A handler fills body (and data, which must stay valid until the reply is

@@ -77,6 +77,27 @@ int main(int argc, char** argv) {
     CHECK_EQ(raw_call(comm, 14, lying), EBADMSG);
     auto unknown = wire::build_frame(999, 15, 0, {}, 0);
     CHECK_EQ(raw_call(comm, 15, unknown), ENOSYS);
+    // A bulk write the server refuses (malformed body): its separate 1 MiB
+    // data message must still be drained, or this blocking send never ends.
+    {
+      const uint64_t id = 18;
+      auto head = wire::build_frame(static_cast<uint16_t>(wire::MsgType::kObjWriteBulk), id, 0,
+                                    {1, 2, 3}, 1 << 20);
+      std::vector<uint8_t> reply(wire::kMaxControlBytes);
+      MPI_Request rr;
+      MPI_Irecv(reply.data(), static_cast<int>(reply.size()), MPI_BYTE, 0,
+                transport::reply_tag(id), comm, &rr);
+      MPI_Send(head.data(), static_cast<int>(head.size()), MPI_BYTE, 0, transport::kRequestTag, comm);
+      std::vector<uint8_t> data(1 << 20, 7);
+      MPI_Send(data.data(), static_cast<int>(data.size()), MPI_BYTE, 0, transport::bulk_tag(id), comm);
+      MPI_Status st;
+      MPI_Wait(&rr, &st);
+      int n = 0;
+      MPI_Get_count(&st, MPI_BYTE, &n);
+      auto h = wire::decode_header(std::span<const uint8_t>(reply.data(), static_cast<size_t>(n)),
+                                   static_cast<size_t>(n));
+      CHECK(h.is_ok() && h->status == EBADMSG);
+    }
     // Still serving.
     CHECK_EQ(raw_call(comm, 16, hello_frame(16)), 0);
     auto bye = wire::build_frame(static_cast<uint16_t>(wire::MsgType::kDisconnect), 17, 0, {}, 0);
