@@ -47,6 +47,11 @@ ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
 MPI=(mpirun $ROOT --oversubscribe --bind-to none --mca btl self,vader,tcp --mca btl_tcp_if_include lo
      --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1)
 
+# Local-file runs use ROMIO: Open MPI 4.1's default OMPIO intermittently
+# returns wrong data for MPI_File_iwrite_at + iread_at here (2 of 8 runs,
+# without any preload) and invalid error codes on ranks > 0 of a failed open.
+LOCAL_IO=(--mca io "${NACRE_PRELOAD_LOCAL_IO:-romio321}")
+
 checksum() { grep -o 'checksum [0-9a-f]*' <<<"$1"; }
 up() {
   "$src/scripts/nacre-up.sh" -n 2 -d "$state"
@@ -64,7 +69,7 @@ down() {
 
 if [ "$mode" = hdf5 ]; then
   echo "== 1. local file"
-  timeout 120 "${MPI[@]}" -n "$np" "$prog" "$state/local.h5"
+  timeout 120 "${MPI[@]}" "${LOCAL_IO[@]}" -n "$np" "$prog" "$state/local.h5"
   echo "== 2. nacre: file, LD_PRELOAD, standalone server job"
   up
   timeout 180 "${MPIC[@]}" -x LD_PRELOAD="$lib" -n "$np" "$prog" nacre:/preload/h5.h5
@@ -78,13 +83,13 @@ if [ "$mode" = hdf5 ]; then
 fi
 
 echo "== 1. local file, plain MPI"
-out1="$(timeout 120 "${MPI[@]}" -n "$np" "$prog" "$state/local.dat")"
+out1="$(timeout 120 "${MPI[@]}" "${LOCAL_IO[@]}" -n "$np" "$prog" "$state/local.dat")"
 echo "$out1"
 sum1="$(checksum "$out1")"
 [ -n "$sum1" ]
 
 echo "== 2. local file, LD_PRELOAD (pass-through, no server)"
-out2="$(timeout 120 "${MPI[@]}" -x LD_PRELOAD="$lib" -n "$np" "$prog" "$state/local2.dat")"
+out2="$(timeout 120 "${MPI[@]}" "${LOCAL_IO[@]}" -x LD_PRELOAD="$lib" -n "$np" "$prog" "$state/local2.dat")"
 echo "$out2"
 [ "$(checksum "$out2")" = "$sum1" ]
 cmp "$state/local.dat" "$state/local2.dat"
