@@ -7,6 +7,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev
   libboost-dev libtomlplusplus-dev libcli11-dev
   doctest-dev libbenchmark-dev
+  libhdf5-openmpi-dev hdf5-tools
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
