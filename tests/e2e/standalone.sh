@@ -3,27 +3,11 @@
 # after the other and at the same time, all seeing one namespace; then a
 # clean shutdown. Every process this test starts is stopped by PID on exit.
 set -euo pipefail
-build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
-src="${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}"
-state="$(mktemp -d /tmp/nacre-e2e-XXXXXX)"
-export NACRE_SERVER_BIN="$build/tools/nacre-server" NACRE_CTL_BIN="$build/tools/nacre-ctl"
+source "${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}/tests/support/standalone_env.sh" nacre-e2e
 client="$build/tests/e2e/nacre_standalone_client"
-cleanup() {
-  for f in server.pid ompi-server.pid; do
-    [ -f "$state/$f" ] && kill "$(cat "$state/$f")" 2>/dev/null || true
-  done
-  sleep 0.2
-  for f in server.pid ompi-server.pid; do
-    [ -f "$state/$f" ] && kill -9 "$(cat "$state/$f")" 2>/dev/null || true
-  done
-  rm -rf "$state"
-}
-trap cleanup EXIT
 
 "$src/scripts/nacre-up.sh" -n 2 -d "$state"
-ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
-MPI=(mpirun $ROOT --oversubscribe --bind-to none --mca btl self,vader,tcp --mca btl_tcp_if_include lo
-     --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1 --ompi-server "file:$state/ompi-server.uri")
+MPI+=(--ompi-server "file:$state/ompi-server.uri")
 export NACRE_ADDRESS="file:$state/port"
 
 echo "== two client jobs, one after the other"

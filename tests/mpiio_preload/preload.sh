@@ -16,10 +16,7 @@
 #
 # Every process this test starts is stopped by PID on exit, also on failure.
 set -euo pipefail
-build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
-src="${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}"
-state="$(mktemp -d /tmp/nacre-preload-XXXXXX)"
-export NACRE_SERVER_BIN="$build/tools/nacre-server" NACRE_CTL_BIN="$build/tools/nacre-ctl"
+source "${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}/tests/support/standalone_env.sh" nacre-preload
 lib="$build/lib/mpiio_preload/libnacre_mpiio.so"
 mode="${1:-plain}"
 case "$mode" in
@@ -28,24 +25,10 @@ case "$mode" in
   *) echo "usage: preload.sh plain|hdf5"; exit 2 ;;
 esac
 np="${NACRE_PRELOAD_NP:-4}"
-cleanup() {
-  for f in server.pid ompi-server.pid; do
-    [ -f "$state/$f" ] && kill "$(cat "$state/$f")" 2>/dev/null || true
-  done
-  sleep 0.2
-  for f in server.pid ompi-server.pid; do
-    [ -f "$state/$f" ] && kill -9 "$(cat "$state/$f")" 2>/dev/null || true
-  done
-  rm -rf "$state"
-}
-trap cleanup EXIT
 for f in "$lib" "$prog" "$NACRE_SERVER_BIN" "$NACRE_CTL_BIN"; do
   [ -e "$f" ] || { echo "missing $f (build the test's dependencies)"; exit 1; }
 done
 
-ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
-MPI=(mpirun $ROOT --oversubscribe --bind-to none --mca btl self,vader,tcp --mca btl_tcp_if_include lo
-     --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1)
 
 # Local-file runs use ROMIO: Open MPI 4.1's default OMPIO intermittently
 # returns wrong data for MPI_File_iwrite_at + iread_at here (2 of 8 runs,
