@@ -24,9 +24,24 @@ inline constexpr const char* kEnvStripeCount = "NACRE_STRIPE_COUNT";   // layout
 inline constexpr const char* kEnvMaxRpc = "NACRE_MAX_RPC_BYTES";       // transport.max_rpc_bytes
 inline constexpr const char* kEnvAddress = "NACRE_ADDRESS";            // client.address
 inline constexpr const char* kEnvLogLevel = "NACRE_LOG";               // log.level
+inline constexpr const char* kEnvDeployment = "NACRE_DEPLOYMENT";      // deployment.type
+inline constexpr const char* kEnvReplicas = "NACRE_REPLICAS";          // deployment.replicas
 
 // Kinds of object store a server can use.
 enum class StoreKind { kMemory, kDirectory };
+
+// Deployment types (see docs/DURABILITY.md).
+//   scratch:    the file system lives for the job (memory or directory store;
+//               a directory store is emptied when the next scratch job starts).
+//   persistent: directory store plus durable metadata (LMDB on server 0); a
+//               later job given the same config and directories mounts it.
+enum class DeploymentType { kScratch, kPersistent };
+
+// Replicas a persistent deployment asks for when deployment.replicas is unset.
+inline constexpr int kDefaultPersistentReplicas = 2;
+// Highest replica count this build implements (synchronous replication is
+// not implemented yet: larger values are refused by validate()).
+inline constexpr int kMaxImplementedReplicas = 1;
 
 struct NACRE_API Config {
   // [runtime] servers: how many ranks of the job become servers (embedded).
@@ -49,6 +64,18 @@ struct NACRE_API Config {
   std::string address;
   // [log] level = "error" | "warn" | "info" | "debug".
   std::string log_level = "warn";
+  // [deployment] type = "scratch" | "persistent".
+  DeploymentType deployment = DeploymentType::kScratch;
+  // [deployment] replicas: copies of each object on distinct servers. 0 means
+  // the deployment's default (scratch 1, persistent 2). Recorded in each
+  // storage directory's stamp. Only 1 is implemented: validate() refuses more.
+  int replicas = 0;
+
+  // The replica count after applying the deployment's default.
+  int effective_replicas() const {
+    if (replicas != 0) return replicas;
+    return deployment == DeploymentType::kPersistent ? kDefaultPersistentReplicas : 1;
+  }
 
   // Checks every field; the error names the offending key.
   Status validate() const;
@@ -65,5 +92,6 @@ struct NACRE_API Config {
 };
 
 NACRE_API const char* to_string(StoreKind kind);
+NACRE_API const char* to_string(DeploymentType type);
 
 }  // namespace nacre

@@ -21,6 +21,10 @@ const char* to_string(StoreKind kind) {
   return kind == StoreKind::kMemory ? "memory" : "directory";
 }
 
+const char* to_string(DeploymentType type) {
+  return type == DeploymentType::kScratch ? "scratch" : "persistent";
+}
+
 namespace {
 
 Status bad(const std::string& key, const std::string& why) {
@@ -65,6 +69,12 @@ Result<StoreKind> parse_store(const std::string& key, const std::string& text) {
   return bad(key, "'" + text + "' is not a store kind (memory or directory)");
 }
 
+Result<DeploymentType> parse_deployment(const std::string& key, const std::string& text) {
+  if (text == "scratch") return DeploymentType::kScratch;
+  if (text == "persistent") return DeploymentType::kPersistent;
+  return bad(key, "'" + text + "' is not a deployment type (scratch or persistent)");
+}
+
 }  // namespace
 
 Status Config::validate() const {
@@ -85,6 +95,24 @@ Status Config::validate() const {
   if (max_rpc_bytes < (64u << 10) || max_rpc_bytes > wire::kMaxDataBytes)
     return bad("transport.max_rpc_bytes", "must be between 64 KiB and 16 MiB (got " +
                                               std::to_string(max_rpc_bytes) + ")");
+  if (replicas < 0 || replicas > 16)
+    return bad("deployment.replicas", "must be between 1 and 16 (got " + std::to_string(replicas) + ")");
+  if (deployment == DeploymentType::kScratch && replicas > 1)
+    return bad("deployment.replicas", "a scratch deployment keeps one copy (got " +
+                                          std::to_string(replicas) +
+                                          "); use deployment.type = \"persistent\"");
+  if (deployment == DeploymentType::kPersistent) {
+    if (store != StoreKind::kDirectory)
+      return bad("store.kind", "deployment.type \"persistent\" needs the directory store "
+                               "(store.kind = \"directory\" and store.dir)");
+    if (effective_replicas() > kMaxImplementedReplicas)
+      return bad("deployment.replicas",
+                 std::to_string(effective_replicas()) + " replicas" +
+                     (replicas == 0 ? " (the persistent default)" : "") +
+                     " are not implemented yet: synchronous replication is planned; set "
+                     "deployment.replicas = 1 (NACRE_REPLICAS=1) for a single-copy persistent "
+                     "deployment");
+  }
   log::Level l;
   if (!log::parse_level(log_level, &l))
     return bad("log.level", "'" + log_level + "' is not one of error, warn, info, debug");
@@ -103,9 +131,10 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
   }
   static const std::set<std::string> known = {
       "runtime.servers", "store.kind", "store.dir", "store.reserve", "layout.stripe_size", "layout.stripe_count",
-      "transport.max_rpc_bytes", "client.address", "log.level"};
+      "transport.max_rpc_bytes", "client.address", "log.level", "deployment.type",
+      "deployment.replicas"};
   static const std::set<std::string> sections = {"runtime", "store", "layout", "transport",
-                                                 "client", "log"};
+                                                 "client", "log", "deployment"};
   for (auto&& [section, node] : root) {
     const std::string s(section.str());
     if (!sections.count(s)) return bad(s, "unknown section in " + origin);
@@ -152,6 +181,16 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
         address = *txt;
       } else if (key == "log.level") {
         log_level = *txt;
+      } else if (key == "deployment.type") {
+        auto d = parse_deployment(key, *txt);
+        if (!d) return d.status();
+        deployment = *d;
+      } else if (key == "deployment.replicas") {
+        if (!v.is_integer()) return bad(key, "must be an integer in " + origin);
+        auto n = parse_int(key, *txt);
+        if (!n) return n.status();
+        if (*n < 1) return bad(key, "must be at least 1 (got " + *txt + ")");
+        replicas = static_cast<int>(*n);
       }
     }
   }
@@ -204,6 +243,17 @@ Status Config::merge_environment() {
   }
   if (const char* v = env(kEnvAddress)) address = v;
   if (const char* v = env(kEnvLogLevel)) log_level = v;
+  if (const char* v = env(kEnvDeployment)) {
+    auto d = parse_deployment(kEnvDeployment, v);
+    if (!d) return d.status();
+    deployment = *d;
+  }
+  if (const char* v = env(kEnvReplicas)) {
+    auto n = parse_int(kEnvReplicas, v);
+    if (!n) return n.status();
+    if (*n < 1) return bad(kEnvReplicas, std::string("must be at least 1 (got ") + v + ")");
+    replicas = static_cast<int>(*n);
+  }
   return Status::ok();
 }
 
