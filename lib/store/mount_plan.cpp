@@ -1,0 +1,82 @@
+#include "store/mount_plan.hpp"
+
+namespace nacre::store {
+
+namespace {
+
+Status refuse(const std::string& dir, const std::string& why) {
+  return Status::error(EINVAL, "storage directory " + dir + ": " + why +
+                                   "; refusing to start (nothing on disk was changed)");
+}
+
+}  // namespace
+
+Result<MountPlan> plan_mount(const MountExpectation& want, const std::vector<DirProbe>& probes,
+                             const std::vector<std::string>& dirs, const std::string& fresh_uuid) {
+  if (probes.size() != want.server_count || dirs.size() != probes.size())
+    return Status::error(EINVAL, "plan_mount: " + std::to_string(probes.size()) + " probes for " +
+                                     std::to_string(want.server_count) + " servers");
+  const std::string fmt_hint = "this build reads storage format up to " + std::to_string(kStampFormat);
+  size_t stamped = 0;
+  for (size_t k = 0; k < probes.size(); ++k) {
+    const DirProbe& p = probes[k];
+    if (p.foreign)
+      return refuse(dirs[k], "is not empty and has no " + std::string(kStampFile) +
+                                 ": it is not a Nacre storage directory (choose an empty or new store.dir)");
+    if (!p.stamp) continue;
+    ++stamped;
+    if (p.stamp->format > kStampFormat)
+      return Status::error(ENOTSUP, "storage directory " + dirs[k] + " has storage format " +
+                                        std::to_string(p.stamp->format) + ", written by a newer Nacre; " +
+                                        fmt_hint + "; refusing to start (nothing on disk was changed)");
+    if (want.deployment == "scratch" && p.stamp->deployment == "persistent")
+      return refuse(dirs[k], "holds persistent file system " + p.stamp->uuid +
+                                 ", which a scratch deployment would erase (set deployment.type = "
+                                 "\"persistent\" to mount it, or choose another store.dir)");
+  }
+  MountPlan plan;
+  if (want.deployment == "scratch") {  // a scratch file system lives for one job
+    plan.format = true;
+    plan.clear_scratch = true;
+    plan.uuid = fresh_uuid;
+    return plan;
+  }
+  if (stamped == 0) {
+    plan.format = true;
+    plan.uuid = fresh_uuid;
+    return plan;
+  }
+  // Persistent, some stamps: every server must have one, and all must agree.
+  size_t ref = 0;
+  while (!probes[ref].stamp) ++ref;
+  const StorageStamp& r = *probes[ref].stamp;
+  for (size_t k = 0; k < probes.size(); ++k) {
+    const DirProbe& p = probes[k];
+    if (!p.stamp)
+      return refuse(dirs[k], std::string(p.exists ? "is empty" : "does not exist") +
+                                 ", but " + dirs[ref] + " belongs to file system " + r.uuid +
+                                 " (a lost server's directory cannot be rebuilt yet)");
+    const StorageStamp& s = *p.stamp;
+    if (s.deployment != "persistent")
+      return refuse(dirs[k], "holds a scratch file system (" + s.uuid +
+                                 "), which is not durable; empty the directory to format it as persistent");
+    if (s.uuid != r.uuid)
+      return refuse(dirs[k], "belongs to file system " + s.uuid + ", but " + dirs[ref] +
+                                 " belongs to " + r.uuid + " (a foreign directory)");
+    if (s.server_count != want.server_count)
+      return refuse(dirs[k], "was formatted for " + std::to_string(s.server_count) +
+                                 " servers, but this job has " + std::to_string(want.server_count) +
+                                 " (runtime.servers, or the server job's size, must stay the same)");
+    if (s.server_index != k)
+      return refuse(dirs[k], "belongs to server " + std::to_string(s.server_index) +
+                                 ", but server " + std::to_string(k) + " would use it");
+    if (s.replicas != want.replicas)
+      return refuse(dirs[k], "was formatted with " + std::to_string(s.replicas) +
+                                 " replica(s), but deployment.replicas is " +
+                                 std::to_string(want.replicas));
+  }
+  plan.uuid = r.uuid;
+  return plan;
+}
+
+}  // namespace nacre::store

@@ -1,0 +1,38 @@
+// Deciding, from what every server found in its storage directory, whether
+// a job formats a new file system, mounts the existing one, or is refused.
+// Pure (no I/O): the runtime gathers the probes and applies the plan.
+#pragma once
+
+#include "store/storage_dir.hpp"
+
+#include <nacre/status.hpp>
+
+#include <string>
+#include <vector>
+
+namespace nacre::store {
+
+struct MountExpectation {
+  std::string deployment;      // "scratch" | "persistent"
+  uint32_t server_count = 1;
+  uint32_t replicas = 1;
+};
+
+struct MountPlan {
+  bool format = false;         // write fresh stamps with uuid (else mount as is)
+  bool clear_scratch = false;  // empty the directories first (scratch)
+  std::string uuid;            // the file system's uuid after the plan
+};
+
+// probes[k] and dirs[k]: server k's probe and directory path (for messages).
+// fresh_uuid: the uuid a new file system gets.
+// Rules (docs/DURABILITY.md): a newer stamp format, a foreign non-empty
+// directory, or a persistent stamp under a scratch config is refused; a
+// scratch job always starts empty; a persistent job formats when no server
+// has a stamp, mounts when every stamp agrees with the config and with each
+// other, and is refused otherwise. Errors are EINVAL (EIO for a newer format
+// would mislead: it is ENOTSUP) and name the directory and the mismatch.
+Result<MountPlan> plan_mount(const MountExpectation& want, const std::vector<DirProbe>& probes,
+                             const std::vector<std::string>& dirs, const std::string& fresh_uuid);
+
+}  // namespace nacre::store
