@@ -31,14 +31,18 @@ Status check_range(uint64_t offset, uint64_t length) {
 
 Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
                           const wire::Request& req, wire::Reply& reply,
-                          std::vector<uint8_t>& read_buffer) {
+                          std::vector<uint8_t>& read_buffer, const Status& gate) {
   const auto type = static_cast<MsgType>(req.header.type);
   if (type != MsgType::kObjWrite && !req.data.empty())
     return Status::error(EBADMSG, std::string(wire::msg_type_name(req.header.type)) +
                                       " request must not carry data");
+  if (!gate.is_ok() && type != MsgType::kObjWrite && type != MsgType::kObjWriteBulk &&
+      type != MsgType::kObjRead)
+    return gate;
   switch (type) {
     case MsgType::kObjWrite: {
       reply.error_body_size = 8;
+      NACRE_RETURN_IF_ERROR(gate);
       wire::ObjWriteRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
       NACRE_RETURN_IF_ERROR(check_range(m.offset, req.data.size()));
@@ -53,6 +57,7 @@ Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
     }
     case MsgType::kObjWriteBulk: {
       reply.error_body_size = 8;
+      NACRE_RETURN_IF_ERROR(gate);
       wire::ObjWriteRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
       const uint64_t len = req.header.data_len;
@@ -76,6 +81,7 @@ Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
       wire::ObjReadRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
       reply.max_error_text = static_cast<size_t>(std::min<uint64_t>(m.length, wire::kMaxErrorText));
+      NACRE_RETURN_IF_ERROR(gate);
       NACRE_RETURN_IF_ERROR(check_range(m.offset, m.length));
       if (m.length > max_rpc_bytes)
         return Status::error(EMSGSIZE, "read of " + std::to_string(m.length) +

@@ -11,9 +11,11 @@ namespace nacre::oss {
 bool is_oss_request(uint16_t type);
 
 // Serves one object request. read_buffer is reused across calls to hold read
-// data; reply.data points into it until the next call.
+// data; reply.data points into it until the next call. A non-OK `gate`
+// (the sender was evicted by the lock server) refuses the request with that
+// status once the reply shape is known.
 Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
                           const wire::Request& req, wire::Reply& reply,
-                          std::vector<uint8_t>& read_buffer);
+                          std::vector<uint8_t>& read_buffer, const Status& gate = Status::ok());
 
 }  // namespace nacre::oss

@@ -5,6 +5,7 @@
 #include "oss/oss_handlers.hpp"
 #include "wire/messages.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -12,18 +13,77 @@ namespace nacre::server {
 
 using wire::MsgType;
 
+uint64_t lock_callback_timeout_from_env() {
+  const char* v = std::getenv(kEnvLockCallbackTimeout);
+  if (!v || !*v) return kDefaultLockCallbackTimeoutMs;
+  char* end = nullptr;
+  const unsigned long long ms = std::strtoull(v, &end, 10);
+  if (*end != '\0' || ms == 0 || ms > 86400000ull) {
+    log::warn(std::string(kEnvLockCallbackTimeout) + "='" + v +
+              "' is not a number of milliseconds in 1..86400000; using " +
+              std::to_string(kDefaultLockCallbackTimeoutMs));
+    return kDefaultLockCallbackTimeoutMs;
+  }
+  return ms;
+}
+
+namespace {
+oss::LockServiceOptions lock_options(const ServerOptions& o) {
+  oss::LockServiceOptions l;
+  l.server_index = o.index;
+  l.callback_timeout = std::chrono::milliseconds(
+      o.lock_callback_timeout_ms ? o.lock_callback_timeout_ms : lock_callback_timeout_from_env());
+  return l;
+}
+}  // namespace
+
 Server::Server(ServerOptions options, std::unique_ptr<store::ObjectStore> objects,
                std::unique_ptr<mds::MetadataStore> metadata)
-    : opts_(options), objects_(std::move(objects)), metadata_(std::move(metadata)) {}
+    : opts_(options),
+      objects_(std::move(objects)),
+      metadata_(std::move(metadata)),
+      locks_(lock_options(options)) {}
 
 Status Server::serve(transport::ServerTransport& t) {
   for (;;) {
     transport::Incoming in;
-    bool finished = false;
-    NACRE_RETURN_IF_ERROR(t.receive(in, &finished));
+    bool finished = false, timed_out = false;
+    auto wait = std::chrono::milliseconds::max();
+    if (auto deadline = locks_.next_deadline()) {
+      const auto left = *deadline - oss::LockService::Clock::now();
+      wait = std::max(std::chrono::milliseconds(0),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(left) +
+                          std::chrono::milliseconds(1));
+    }
+    NACRE_RETURN_IF_ERROR(t.receive_for(in, &finished, wait, &timed_out));
+    if (timed_out) {
+      locks_.expire(oss::LockService::Clock::now());
+      NACRE_RETURN_IF_ERROR(flush_locks(t));
+      continue;
+    }
     if (finished) return Status::ok();
     NACRE_RETURN_IF_ERROR(handle(t, in));
   }
+}
+
+Status Server::flush_locks(transport::ServerTransport& t) {
+  for (auto& o : locks_.take_outgoing()) {
+    Status s;
+    if (o.callback) {
+      auto frame = wire::build_frame(static_cast<uint16_t>(MsgType::kLockCallback), 0, 0, o.body, 0);
+      s = t.send_callback(o.peer, frame);
+    } else {
+      const uint16_t type = static_cast<uint16_t>(MsgType::kLockEnqueue) | wire::kReplyBit;
+      auto head = wire::build_frame(type, o.request_id, o.status, o.body, o.text.size());
+      transport::ConstSegment seg{o.text.data(), o.text.size()};
+      s = t.reply(o.peer, o.request_id, head,
+                  o.text.empty() ? std::span<const transport::ConstSegment>()
+                                 : std::span<const transport::ConstSegment>(&seg, 1));
+    }
+    // A peer whose link closed cannot be told; anything else is fatal.
+    if (!s && s.code() != ENOTCONN) return s;
+  }
+  return Status::ok();
 }
 
 namespace {
@@ -89,7 +149,9 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
   }
   const uint16_t reply_type = static_cast<uint16_t>(type | wire::kReplyBit);
   Status sent;
-  if (result.is_ok()) {
+  if (result.is_ok() && reply.deferred) {
+    // LOCK_ENQUEUE that waits: flush_locks() answers it when it is granted.
+  } else if (result.is_ok()) {
     auto head = wire::build_frame(reply_type, request_id, 0, reply.body, reply.data.size());
     transport::ConstSegment seg{reply.data.data(), reply.data.size()};
     sent = t.reply(in.peer, request_id, head,
@@ -112,6 +174,7 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
                                 : std::span<const transport::ConstSegment>(&seg, 1));
   }
   if (!sent) return sent;
+  NACRE_RETURN_IF_ERROR(flush_locks(t));
   if (link_done) t.link_finished(in.peer.link);
   return Status::ok();
 }
@@ -126,9 +189,17 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
     if (!req.data.empty()) return Status::error(EBADMSG, "metadata request must not carry data");
     return mds::handle_mds_request(*metadata_, req, reply);
   }
+  const transport::PeerId peer{req.link, req.rank};
   if (oss::is_oss_request(type))
-    return oss::handle_oss_request(*objects_, opts_.max_rpc_bytes, req, reply, read_buffer_);
+    return oss::handle_oss_request(*objects_, opts_.max_rpc_bytes, req, reply, read_buffer_,
+                                   locks_.check_peer(peer));
   switch (static_cast<MsgType>(type)) {
+    case MsgType::kLockEnqueue:
+      if (!req.data.empty()) return Status::error(EBADMSG, "LOCK_ENQUEUE must not carry data");
+      return locks_.enqueue(peer, req.header.request_id, req.body, reply, &reply.deferred);
+    case MsgType::kLockCancel:
+      if (!req.data.empty()) return Status::error(EBADMSG, "LOCK_CANCEL must not carry data");
+      return locks_.cancel(peer, req.body);
     case MsgType::kHello: {
       wire::HelloRequest m;
       NACRE_RETURN_IF_ERROR(wire::decode_body(req.body, m, "HELLO"));
@@ -137,6 +208,7 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
       return Status::ok();
     }
     case MsgType::kDisconnect: {
+      locks_.release_peer(peer);
       int& n = disconnected_[req.link];
       ++n;
       if (n >= t.link_clients(req.link)) {

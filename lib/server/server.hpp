@@ -4,6 +4,7 @@
 #pragma once
 
 #include "mds/metadata_store.hpp"
+#include "oss/lock_service.hpp"
 #include "store/object_store.hpp"
 #include "transport/transport.hpp"
 #include "wire/rpc.hpp"
@@ -18,7 +19,16 @@ struct ServerOptions {
   uint32_t index = 0;          // this server's rank among servers
   uint32_t server_count = 1;
   uint64_t max_rpc_bytes = 4 << 20;
+  // Lock callback timeout; 0: from NACRE_LOCK_CALLBACK_TIMEOUT_MS, else
+  // kDefaultLockCallbackTimeoutMs (docs/LOCKS.md).
+  uint64_t lock_callback_timeout_ms = 0;
 };
+
+inline constexpr uint64_t kDefaultLockCallbackTimeoutMs = 10000;
+inline constexpr const char* kEnvLockCallbackTimeout = "NACRE_LOCK_CALLBACK_TIMEOUT_MS";
+// The timeout the environment asks for (milliseconds, 1..86400000), or the
+// default when unset; a bad value is logged and the default used.
+uint64_t lock_callback_timeout_from_env();
 
 class Server {
  public:
@@ -26,7 +36,8 @@ class Server {
   Server(ServerOptions options, std::unique_ptr<store::ObjectStore> objects,
          std::unique_ptr<mds::MetadataStore> metadata);
 
-  // Blocking service loop on the calling thread. Returns OK when the
+  // Blocking service loop on the calling thread. Between requests it evicts
+  // lock holders whose callback deadline passed. Returns OK when the
   // transport is finished; non-OK on a fatal transport error (the caller
   // must then abort the job so clients do not hang).
   Status serve(transport::ServerTransport& transport);
@@ -34,12 +45,17 @@ class Server {
   // Handles one message and sends its reply (exposed for tests).
   Status handle(transport::ServerTransport& transport, const transport::Incoming& in);
 
+  const oss::LockService& locks() const { return locks_; }
+
  private:
   Status dispatch(const wire::Request& req, wire::Reply& reply, transport::ServerTransport& t,
                   bool* link_done);
+  // Sends the lock service's pending replies and callbacks.
+  Status flush_locks(transport::ServerTransport& t);
   ServerOptions opts_;
   std::unique_ptr<store::ObjectStore> objects_;
   std::unique_ptr<mds::MetadataStore> metadata_;
+  oss::LockService locks_;
   std::map<int, int> disconnected_;   // link -> client ranks that said DISCONNECT
   std::vector<uint8_t> read_buffer_;  // reused by OBJ_READ
 };

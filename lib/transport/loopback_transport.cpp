@@ -37,6 +37,15 @@ class LoopbackClient final : public ClientTransport {
     return Status::ok();
   }
 
+  bool poll_callback(std::vector<uint8_t>* frame) override {
+    std::lock_guard<std::mutex> lock(net_.mu_);
+    auto& q = net_.callbacks_[index_];
+    if (q.empty()) return false;
+    *frame = std::move(q.front());
+    q.pop_front();
+    return true;
+  }
+
  private:
   LoopbackNetwork& net_;
   int index_;
@@ -46,14 +55,22 @@ class LoopbackServer final : public ServerTransport {
  public:
   LoopbackServer(LoopbackNetwork& net, int index) : net_(net), index_(index) {}
 
-  Status receive(Incoming& in, bool* finished) override {
+  Status receive_for(Incoming& in, bool* finished, std::chrono::milliseconds max_wait,
+                     bool* timed_out) override {
     std::unique_lock<std::mutex> lock(net_.mu_);
-    net_.cv_.wait(lock, [&] { return !net_.queues_[index_].empty() || finished_; });
+    *timed_out = false;
+    *finished = false;
+    auto ready = [&] { return !net_.queues_[index_].empty() || finished_; };
+    if (max_wait == std::chrono::milliseconds::max()) {
+      net_.cv_.wait(lock, ready);
+    } else if (!net_.cv_.wait_for(lock, max_wait, ready)) {
+      *timed_out = true;
+      return Status::ok();
+    }
     if (net_.queues_[index_].empty()) {
       *finished = true;
       return Status::ok();
     }
-    *finished = false;
     current_ = std::move(net_.queues_[index_].front());
     net_.queues_[index_].pop_front();
     in.peer = current_.peer;
@@ -118,6 +135,14 @@ class LoopbackServer final : public ServerTransport {
     return Status::ok();
   }
 
+  Status send_callback(const PeerId& peer, std::span<const uint8_t> frame) override {
+    std::lock_guard<std::mutex> lock(net_.mu_);
+    if (peer.rank < 0 || peer.rank >= net_.clients_)
+      return Status::error(ENOTCONN, "no client " + std::to_string(peer.rank));
+    net_.callbacks_[peer.rank].emplace_back(frame.begin(), frame.end());
+    return Status::ok();
+  }
+
   int link_clients(int) const override { return net_.clients_; }
   void link_finished(int) override {
     std::lock_guard<std::mutex> lock(net_.mu_);
@@ -139,7 +164,7 @@ class LoopbackServer final : public ServerTransport {
 };
 
 LoopbackNetwork::LoopbackNetwork(int servers, int clients)
-    : servers_(servers), clients_(clients), queues_(servers) {
+    : servers_(servers), clients_(clients), queues_(servers), callbacks_(clients) {
   for (int i = 0; i < servers; ++i) server_ports_.push_back(std::make_unique<LoopbackServer>(*this, i));
 }
 

@@ -41,6 +41,7 @@ class LoopbackNetwork {
   std::vector<std::deque<Envelope>> queues_;               // per server, guarded by mu_
   std::map<std::pair<int, uint64_t>, Waiting> waiting_;    // (client, request id), guarded by mu_
   std::map<std::pair<int, uint64_t>, std::vector<uint8_t>> bulk_;  // bulk data, guarded by mu_
+  std::vector<std::deque<std::vector<uint8_t>>> callbacks_;  // per client, guarded by mu_
   std::vector<std::unique_ptr<ServerTransport>> server_ports_;
 };
 

@@ -89,4 +89,27 @@ Status MpiClientTransport::exchange(std::span<Call> calls) {
   return Status::ok();
 }
 
+bool MpiClientTransport::poll_callback(std::vector<uint8_t>* frame) {
+  int flag = 0;
+  MPI_Message msg;
+  MPI_Status st;
+  if (MPI_Improbe(MPI_ANY_SOURCE, kCallbackTag, comm_, &flag, &msg, &st) != MPI_SUCCESS || !flag)
+    return false;
+  int count = 0;
+  MPI_Get_count(&st, MPI_BYTE, &count);
+  if (count < 0 || static_cast<size_t>(count) > wire::kMaxControlBytes) {
+    // Never expected from a server; consume it without overrunning memory
+    // (two separated blocks, see MpiServerTransport::drop) and report nothing.
+    uint8_t scratch[3];
+    std::vector<ConstSegment> segs{{scratch, 1}, {scratch + 2, 1}};
+    SegmentType type(segs);
+    (void)MPI_Mrecv(MPI_BOTTOM, 1, type.type(), &msg, MPI_STATUS_IGNORE);
+    return false;
+  }
+  frame->resize(static_cast<size_t>(count));
+  if (MPI_Mrecv(frame->data(), count, MPI_BYTE, &msg, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+    return false;
+  return true;
+}
+
 }  // namespace nacre::transport

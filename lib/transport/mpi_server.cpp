@@ -12,6 +12,15 @@ namespace nacre::transport {
 MpiServerTransport::MpiServerTransport(bool accepting) : accepting_(accepting) {}
 
 MpiServerTransport::~MpiServerTransport() {
+  // Callbacks nobody will receive any more (their client is gone).
+  for (auto& p : pending_sends_) {
+    int done = 0;
+    MPI_Test(&p->req, &done, MPI_STATUS_IGNORE);
+    if (!done) {
+      MPI_Cancel(&p->req);
+      MPI_Request_free(&p->req);
+    }
+  }
   for (auto& t : disconnectors_) t.join();
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& l : links_) {
@@ -63,10 +72,41 @@ void MpiServerTransport::request_shutdown() {
   if (accepting_.exchange(false) && on_shutdown_) on_shutdown_();
 }
 
-Status MpiServerTransport::receive(Incoming& in, bool* finished) {
+void MpiServerTransport::reap_sends() {
+  for (size_t i = 0; i < pending_sends_.size();) {
+    int done = 0;
+    MPI_Test(&pending_sends_[i]->req, &done, MPI_STATUS_IGNORE);
+    if (done) {
+      pending_sends_[i] = std::move(pending_sends_.back());
+      pending_sends_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+}
+
+Status MpiServerTransport::send_callback(const PeerId& peer, std::span<const uint8_t> frame) {
+  auto comm = comm_of(peer);
+  if (!comm) return comm.status();
+  auto p = std::make_unique<PendingSend>();
+  p->bytes.assign(frame.begin(), frame.end());
+  if (MPI_Isend(p->bytes.data(), static_cast<int>(p->bytes.size()), MPI_BYTE, peer.rank,
+                kCallbackTag, *comm, &p->req) != MPI_SUCCESS)
+    return Status::error(EIO, "MPI_Isend of a lock callback failed");
+  pending_sends_.push_back(std::move(p));
+  reap_sends();
+  return Status::ok();
+}
+
+Status MpiServerTransport::receive_for(Incoming& in, bool* finished,
+                                       std::chrono::milliseconds max_wait, bool* timed_out) {
   Backoff backoff;
   *finished = false;
+  *timed_out = false;
+  const auto start = std::chrono::steady_clock::now();
+  const bool bounded = max_wait != std::chrono::milliseconds::max();
   for (;;) {
+    if (!pending_sends_.empty()) reap_sends();
     std::vector<std::pair<int, MPI_Comm>> open;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -110,6 +150,10 @@ Status MpiServerTransport::receive(Incoming& in, bool* finished) {
       if (MPI_Mrecv(buffer_.data(), static_cast<int>(in.size), MPI_BYTE, &msg, &rst) != MPI_SUCCESS)
         return Status::error(EIO, "MPI_Mrecv failed on link " + std::to_string(link));
       in.message = std::span<const uint8_t>(buffer_.data(), in.size);
+      return Status::ok();
+    }
+    if (bounded && std::chrono::steady_clock::now() - start >= max_wait) {
+      *timed_out = true;
       return Status::ok();
     }
     backoff.pause();

@@ -28,6 +28,7 @@ class MpiClientTransport final : public ClientTransport {
   MpiClientTransport(MPI_Comm comm, int server_count);
   int server_count() const override { return server_count_; }
   Status exchange(std::span<Call> calls) override;
+  bool poll_callback(std::vector<uint8_t>* frame) override;
 
  private:
   MPI_Comm comm_;
@@ -52,7 +53,9 @@ class MpiServerTransport final : public ServerTransport {
   // Called once when a shutdown is requested (e.g. to stop an accept thread).
   void on_shutdown(std::function<void()> fn) { on_shutdown_ = std::move(fn); }
 
-  Status receive(Incoming& in, bool* finished) override;
+  Status receive_for(Incoming& in, bool* finished, std::chrono::milliseconds max_wait,
+                     bool* timed_out) override;
+  Status send_callback(const PeerId& peer, std::span<const uint8_t> frame) override;
   Status reply(const PeerId& peer, uint64_t request_id, std::span<const uint8_t> head,
                std::span<const ConstSegment> data) override;
   Status receive_bulk(const PeerId& peer, uint64_t request_id, std::span<const MutSegment> segs,
@@ -81,6 +84,14 @@ class MpiServerTransport final : public ServerTransport {
   std::function<void()> on_shutdown_;
   std::vector<uint8_t> buffer_;   // reused receive buffer (service thread only)
   size_t next_poll_ = 0;          // round-robin fairness over links
+  // Callback frames in flight (service thread only): each buffer lives until
+  // its MPI_Isend completes; completed ones are reaped on every receive.
+  struct PendingSend {
+    MPI_Request req = MPI_REQUEST_NULL;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<std::unique_ptr<PendingSend>> pending_sends_;
+  void reap_sends();
 };
 
 }  // namespace nacre::transport

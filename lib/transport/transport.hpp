@@ -6,6 +6,7 @@
 
 #include <nacre/status.hpp>
 
+#include <chrono>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +53,12 @@ class ClientTransport {
   // proceed concurrently. Returns non-OK only for transport failures (a
   // server's error reply is a successful exchange).
   virtual Status exchange(std::span<Call> calls) = 0;
+  // Non-blocking: takes one server-initiated message (a LOCK_CALLBACK frame,
+  // kCallbackTag) if one has arrived. Returns true and fills *frame (at most
+  // wire::kMaxControlBytes) when it did. Safe to call from a thread other
+  // than the one calling exchange() on ANOTHER transport over the same
+  // communicator (the lock progress thread), MPI_THREAD_MULTIPLE assumed.
+  virtual bool poll_callback(std::vector<uint8_t>* frame) = 0;
 };
 
 // Identifies a client rank as a server sees it: the link (communicator) it
@@ -75,7 +82,18 @@ class ServerTransport {
   virtual ~ServerTransport() = default;
   // Blocks until a request arrives (OK) or the transport is finished
   // (returns OK with *finished = true). Non-OK: a fatal transport error.
-  virtual Status receive(Incoming& in, bool* finished) = 0;
+  Status receive(Incoming& in, bool* finished) {
+    bool timed_out = false;
+    return receive_for(in, finished, std::chrono::milliseconds::max(), &timed_out);
+  }
+  // As receive(), but returns OK with *timed_out = true when nothing arrived
+  // within max_wait (the service loop's timers: lock callback deadlines).
+  virtual Status receive_for(Incoming& in, bool* finished, std::chrono::milliseconds max_wait,
+                             bool* timed_out) = 0;
+  // Sends a server-initiated frame (LOCK_CALLBACK) to a client on
+  // kCallbackTag. Does not wait for the client to receive it. ENOTCONN when
+  // the peer's link is closed.
+  virtual Status send_callback(const PeerId& peer, std::span<const uint8_t> frame) = 0;
   // Sends a reply frame (head = header + body, then data) to peer.
   virtual Status reply(const PeerId& peer, uint64_t request_id, std::span<const uint8_t> head,
                        std::span<const ConstSegment> data) = 0;
@@ -97,6 +115,7 @@ class ServerTransport {
 
 // Tag plan for MPI transports.
 inline constexpr int kRequestTag = 7;
+inline constexpr int kCallbackTag = 8;  // server -> client LOCK_CALLBACK frames
 inline constexpr int kReplyTagBase = 100;
 inline constexpr int kReplyTagSpace = 30000;
 inline int reply_tag(uint64_t request_id) {

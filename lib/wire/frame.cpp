@@ -29,12 +29,16 @@ const char* msg_type_name(uint16_t type) {
     case MsgType::kObjDestroy: return "OBJ_DESTROY";
     case MsgType::kObjSync: return "OBJ_SYNC";
     case MsgType::kObjWriteBulk: return "OBJ_WRITE_BULK";
+    case MsgType::kLockEnqueue: return "LOCK_ENQUEUE";
+    case MsgType::kLockCancel: return "LOCK_CANCEL";
+    case MsgType::kLockCallback: return "LOCK_CALLBACK";
   }
   return "UNKNOWN";
 }
 
 bool is_known_request(uint16_t type) {
-  return (type & kReplyBit) == 0 && std::string(msg_type_name(type)) != "UNKNOWN";
+  return (type & kReplyBit) == 0 && type != static_cast<uint16_t>(MsgType::kLockCallback) &&
+         std::string(msg_type_name(type)) != "UNKNOWN";
 }
 
 void encode_header(const FrameHeader& h, uint8_t out[kFrameHeaderSize]) {

@@ -61,6 +61,13 @@ enum class MsgType : uint16_t {
   // bulk_tag(request_id) right after this frame, so the server can receive
   // them straight into the store's memory.
   kObjWriteBulk = 46,
+  // Extent locks (issue 3; docs/LOCKS.md). The object server is the lock
+  // server of its objects.
+  kLockEnqueue = 60,   // client -> server; the reply may come much later
+  kLockCancel = 61,    // client -> server
+  // Server -> client blocking callback: sent on kCallbackTag (never on the
+  // request tag), request_id 0, no reply (the client answers with a cancel).
+  kLockCallback = 62,
 };
 
 // Name for logs ("OPEN", "OBJ_READ"), "UNKNOWN" otherwise.

@@ -195,4 +195,39 @@ struct ObjTruncateRequest {
   template <class V> void visit(V& x) { x.u64(object_id); x.u64(size); }
 };
 
+// ---- extent locks (docs/LOCKS.md) ---------------------------------------
+// Extents are half-open [start, end) in OBJECT byte space; end = UINT64_MAX
+// means "to end of object". mode is a locks::Mode value (PR = 3, PW = 4,
+// GROUP = 6; the server accepts only those three from clients).
+inline constexpr uint32_t kLockFlagNoExpand = 1;  // grant exactly [start, end)
+inline constexpr uint32_t kLockFlagsAll = 1;
+struct LockEnqueueRequest {
+  uint64_t object_id = 0;
+  uint8_t mode = 0;
+  uint64_t gid = 0;  // group id, GROUP mode only
+  uint64_t start = 0, end = 0;
+  uint32_t flags = 0;
+  template <class V> void visit(V& x) {
+    x.u64(object_id); x.u8(mode); x.u64(gid); x.u64(start); x.u64(end); x.u32(flags);
+  }
+};
+struct LockEnqueueReply {  // fixed 24 bytes
+  uint64_t handle = 0;
+  uint64_t start = 0, end = 0;  // granted extent (contains the wanted one)
+  template <class V> void visit(V& x) { x.u64(handle); x.u64(start); x.u64(end); }
+};
+inline constexpr size_t kLockEnqueueReplyBody = 24;
+struct LockCancelRequest {
+  uint64_t object_id = 0;
+  uint64_t handle = 0;
+  template <class V> void visit(V& x) { x.u64(object_id); x.u64(handle); }
+};
+// Body of a LOCK_CALLBACK frame (server -> client on kCallbackTag).
+struct LockCallbackBody {
+  uint32_t server = 0;  // index of the server that holds the lock table
+  uint64_t object_id = 0;
+  uint64_t handle = 0;
+  template <class V> void visit(V& x) { x.u32(server); x.u64(object_id); x.u64(handle); }
+};
+
 }  // namespace nacre::wire

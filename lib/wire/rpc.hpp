@@ -33,6 +33,9 @@ struct Reply {
   std::span<const uint8_t> data;
   size_t error_body_size = 0;
   size_t max_error_text = kMaxErrorText;
+  // Set by a handler that answers later (a LOCK_ENQUEUE that must wait): the
+  // dispatcher sends nothing now.
+  bool deferred = false;
 };
 
 }  // namespace nacre::wire

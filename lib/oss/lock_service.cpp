@@ -1,0 +1,192 @@
+#include "oss/lock_service.hpp"
+
+#include "common/log.hpp"
+#include "wire/messages.hpp"
+
+#include <string>
+
+namespace nacre::oss {
+
+using transport::PeerId;
+
+LockService::LockService(LockServiceOptions options) : opts_(options) {}
+
+locks::OwnerId LockService::owner_of(const PeerId& peer) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(peer.link)) << 32) |
+         static_cast<uint32_t>(peer.rank);
+}
+
+PeerId LockService::peer_of(locks::OwnerId owner) {
+  return PeerId{static_cast<int>(owner >> 32), static_cast<int>(owner & 0xffffffffu)};
+}
+
+const locks::LockTable* LockService::table(uint64_t object_id) const {
+  auto it = tables_.find(object_id);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+Status LockService::check_peer(const PeerId& peer) const {
+  auto it = evicted_.find(peer);
+  if (it == evicted_.end()) return Status::ok();
+  return Status::error(ESTALE, it->second);
+}
+
+namespace {
+std::string peer_name(const PeerId& p) {
+  return "link " + std::to_string(p.link) + " rank " + std::to_string(p.rank);
+}
+}  // namespace
+
+Status LockService::enqueue(const PeerId& peer, uint64_t request_id,
+                            std::span<const uint8_t> body, wire::Reply& reply, bool* deferred) {
+  *deferred = false;
+  reply.error_body_size = wire::kLockEnqueueReplyBody;
+  NACRE_RETURN_IF_ERROR(check_peer(peer));
+  wire::LockEnqueueRequest m;
+  NACRE_RETURN_IF_ERROR(wire::decode_body(body, m, "LOCK_ENQUEUE"));
+  const auto mode = static_cast<locks::Mode>(m.mode);
+  if (mode != locks::Mode::PR && mode != locks::Mode::PW && mode != locks::Mode::GROUP)
+    return Status::error(EINVAL, "LOCK_ENQUEUE: mode " + std::to_string(m.mode) +
+                                     " is not PR (3), PW (4) or GROUP (6)");
+  if ((m.flags & ~wire::kLockFlagsAll) != 0)
+    return Status::error(EINVAL, "LOCK_ENQUEUE: unknown flags " + std::to_string(m.flags));
+  const locks::Extent wanted{m.start, m.end};
+  if (!wanted.valid())
+    return Status::error(EINVAL, "LOCK_ENQUEUE: empty extent [" + std::to_string(m.start) + ", " +
+                                     std::to_string(m.end) + ")");
+  auto [it, created] = tables_.try_emplace(m.object_id, m.object_id, opts_.expansion);
+  (void)created;
+  auto outcome = it->second.request(owner_of(peer), mode, m.gid, wanted,
+                                    locks::RequestFlags{(m.flags & wire::kLockFlagNoExpand) != 0});
+  if (!outcome) return outcome.status();
+  if (const auto* g = std::get_if<locks::Granted>(&*outcome)) {
+    reply.body = wire::encode_body(wire::LockEnqueueReply{g->handle, g->extent.start, g->extent.end});
+    return Status::ok();
+  }
+  const auto& w = std::get<locks::Wait>(*outcome);
+  waiters_[{m.object_id, w.handle}] = Waiter{peer, request_id};
+  send_callbacks(m.object_id, w.callbacks);
+  *deferred = true;
+  return Status::ok();
+}
+
+Status LockService::cancel(const PeerId& peer, std::span<const uint8_t> body) {
+  NACRE_RETURN_IF_ERROR(check_peer(peer));
+  wire::LockCancelRequest m;
+  NACRE_RETURN_IF_ERROR(wire::decode_body(body, m, "LOCK_CANCEL"));
+  auto it = tables_.find(m.object_id);
+  const std::string what = "lock " + std::to_string(m.handle) + " on object " +
+                           std::to_string(m.object_id);
+  if (it == tables_.end()) return Status::error(ENOENT, "LOCK_CANCEL: no " + what);
+  auto info = it->second.find_granted(m.handle);
+  if (!info) info = it->second.find_waiting(m.handle);
+  if (!info) return Status::error(ENOENT, "LOCK_CANCEL: no " + what);
+  if (info->owner != owner_of(peer))
+    return Status::error(EPERM, "LOCK_CANCEL: " + what + " belongs to another client");
+  auto progress = it->second.cancel(m.handle);
+  if (!progress) return progress.status();
+  called_back_.erase({m.object_id, m.handle});
+  waiters_.erase({m.object_id, m.handle});  // a withdrawn request gets no grant
+  apply(m.object_id, *progress);
+  return Status::ok();
+}
+
+void LockService::release_peer(const PeerId& peer) {
+  drop_peer(peer, Status::ok());
+  evicted_.erase(peer);
+}
+
+void LockService::drop_peer(const PeerId& peer, const Status& why) {
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.peer == peer) {
+      if (!why.is_ok()) error_reply(it->second, why);
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = called_back_.begin(); it != called_back_.end();) {
+    if (it->second.peer == peer) it = called_back_.erase(it);
+    else ++it;
+  }
+  const locks::OwnerId owner = owner_of(peer);
+  for (auto& [object_id, table] : tables_) {
+    if (table.locks_of(owner).empty()) continue;
+    apply(object_id, table.release_owner(owner));
+  }
+}
+
+std::optional<LockService::Clock::time_point> LockService::next_deadline() const {
+  std::optional<Clock::time_point> t;
+  for (const auto& [key, cb] : called_back_)
+    if (!t || cb.deadline < *t) t = cb.deadline;
+  return t;
+}
+
+void LockService::expire(Clock::time_point now) {
+  for (;;) {
+    auto due = called_back_.end();
+    for (auto it = called_back_.begin(); it != called_back_.end(); ++it)
+      if (it->second.deadline <= now) { due = it; break; }
+    if (due == called_back_.end()) return;
+    const PeerId peer = due->second.peer;
+    const std::string reason =
+        "client evicted by server " + std::to_string(opts_.server_index) +
+        ": it did not answer the blocking callback for lock " + std::to_string(due->first.second) +
+        " on object " + std::to_string(due->first.first) + " within " +
+        std::to_string(opts_.callback_timeout.count()) +
+        " ms (NACRE_LOCK_CALLBACK_TIMEOUT_MS); its locks were revoked";
+    log::warn("evicting " + peer_name(peer) + ": " + reason);
+    evicted_[peer] = reason;
+    drop_peer(peer, Status::error(ESTALE, reason));
+  }
+}
+
+std::vector<LockOutgoing> LockService::take_outgoing() {
+  std::vector<LockOutgoing> out;
+  out.swap(out_);
+  return out;
+}
+
+void LockService::apply(uint64_t object_id, const locks::Progress& p) {
+  for (const auto& g : p.granted) {
+    auto it = waiters_.find({object_id, g.handle});
+    if (it == waiters_.end()) continue;  // nobody waits for it any more
+    grant_reply(it->second.peer, it->second.request_id, g.handle, g.extent);
+    waiters_.erase(it);
+  }
+  send_callbacks(object_id, p.callbacks);
+}
+
+void LockService::send_callbacks(uint64_t object_id, const std::vector<locks::LockInfo>& cbs) {
+  const auto deadline = Clock::now() + opts_.callback_timeout;
+  for (const auto& cb : cbs) {
+    LockOutgoing o;
+    o.peer = peer_of(cb.owner);
+    o.callback = true;
+    o.body = wire::encode_body(wire::LockCallbackBody{opts_.server_index, object_id, cb.handle});
+    out_.push_back(std::move(o));
+    called_back_[{object_id, cb.handle}] = CalledBack{peer_of(cb.owner), deadline};
+  }
+}
+
+void LockService::grant_reply(const PeerId& peer, uint64_t request_id, locks::LockHandle h,
+                              const locks::Extent& e) {
+  LockOutgoing o;
+  o.peer = peer;
+  o.request_id = request_id;
+  o.body = wire::encode_body(wire::LockEnqueueReply{h, e.start, e.end});
+  out_.push_back(std::move(o));
+}
+
+void LockService::error_reply(const Waiter& w, Status s) {
+  LockOutgoing o;
+  o.peer = w.peer;
+  o.request_id = w.request_id;
+  o.status = s.code();
+  o.body.assign(wire::kLockEnqueueReplyBody, 0);
+  o.text = s.message().substr(0, wire::kMaxErrorText);
+  out_.push_back(std::move(o));
+}
+
+}  // namespace nacre::oss
