@@ -66,6 +66,21 @@ class MetadataStore {
 // set, stripe_count -1 or 1..servers). Errors of bad layouts name the field.
 std::unique_ptr<MetadataStore> make_memory_metadata(uint32_t servers, LayoutRequest root_default);
 
+// The durable store (LMDB; docs/DURABILITY.md). Every operation that changes
+// the namespace is one synchronous LMDB transaction, committed before the
+// call returns (a failed commit returns the error and changes nothing).
+struct DurableMetadataOptions {
+  std::string path;            // the database file, e.g. <server-0 dir>/metadata.mdb
+  uint32_t servers = 1;        // must match the database's
+  LayoutRequest root_default;  // used when the database is created
+  std::string fs_uuid;         // must match the database's (recorded at creation)
+  bool create = false;         // may create a new database; else it must exist
+  uint64_t map_bytes = 0;      // LMDB map size (the most it can hold); 0: 16 GiB
+};
+// Opens (or creates) the database and loads the namespace. A corrupt record
+// is EIO naming it; a foreign database (other uuid or server count) EINVAL.
+Result<std::unique_ptr<MetadataStore>> open_lmdb_metadata(const DurableMetadataOptions& opts);
+
 // Checks a layout request against the server count; zeros mean "inherit".
 Status validate_layout_request(const LayoutRequest& r, uint32_t servers);
 
