@@ -43,7 +43,13 @@ inline constexpr uint32_t kReadWrite = kRead | kWrite;
 inline constexpr uint32_t kCreate = 4;     // create if missing
 inline constexpr uint32_t kExclusive = 8;  // with kCreate: fail with EEXIST if present
 inline constexpr uint32_t kTruncate = 16;  // truncate to 0 on open (needs write access)
-inline constexpr uint32_t kAll = 31;
+// Extent locking of this handle's reads and writes (docs/LOCKS.md). The
+// default is POSIX mode: every read takes PR and every write PW extent locks
+// on the objects it touches, so reads after writes on any rank see them and
+// a write spanning stripes is seen all or nothing.
+inline constexpr uint32_t kLockless = 32;  // no locks: write-through, no atomicity across stripes
+inline constexpr uint32_t kNoExpand = 64;  // locks cover exactly the bytes touched (MPI-IO style)
+inline constexpr uint32_t kAll = 127;
 }  // namespace open_flags
 
 }  // namespace nacre

@@ -1,10 +1,13 @@
 #include "client/client_core.hpp"
 
+#include "common/log.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <string>
 
 namespace nacre::client {
@@ -17,6 +20,12 @@ ClientCore::ClientCore(std::unique_ptr<transport::ClientTransport> transport,
     : transport_(std::move(transport)), max_rpc_bytes_(max_rpc_bytes) {
   cred_.uid = static_cast<uint32_t>(::getuid());
   cred_.gid = static_cast<uint32_t>(::getgid());
+  if (auto cb = transport_->make_callback_transport()) {
+    enable_locking(std::move(cb));
+  } else {
+    log::info("extent locks are off: MPI was initialised without MPI_THREAD_MULTIPLE, which the "
+              "lock progress thread needs; files behave as lockless (write-through)");
+  }
 }
 
 Status parse_reply(const Call& call, uint16_t request_type, std::vector<uint8_t>* body) {
@@ -46,11 +55,25 @@ Status parse_reply(const Call& call, uint16_t request_type, std::vector<uint8_t>
   return Status::ok();
 }
 
+IoLocking io_locking_for(uint32_t flags) {
+  IoLocking l;
+  l.enabled = (flags & open_flags::kLockless) == 0;
+  l.no_expand = (flags & open_flags::kNoExpand) != 0;
+  return l;
+}
+
+void ClientCore::enable_locking(std::unique_ptr<transport::ClientTransport> callback_transport) {
+  if (progress_) return;
+  progress_ = std::make_unique<LockProgress>(std::move(callback_transport), lock_cache_,
+                                             [this] { return next_request_id(); });
+  progress_->start();
+}
+
 Call ClientCore::make_call(int server, MsgType type, const std::vector<uint8_t>& body,
                            uint64_t data_len) {
   Call c;
   c.server = server;
-  c.request_id = next_request_++;
+  c.request_id = next_request_id();
   c.head = wire::build_frame(static_cast<uint16_t>(type), c.request_id, 0, body, data_len);
   return c;
 }
@@ -114,19 +137,86 @@ Status check_range(uint64_t offset, uint64_t len) {
 }
 }  // namespace
 
-Status ClientCore::write(const Layout& layout, uint64_t offset, const void* buf, size_t len) {
+Status ClientCore::lock_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
+                             locks::Mode mode, const IoLocking& locking,
+                             std::vector<LockRef>* held) {
+  // The hull of the touched extents per stripe, in stripe index order.
+  std::map<uint32_t, locks::Extent> hulls;
+  for (const auto& r : plan) {
+    const locks::Extent e{r.object_offset, r.object_offset + r.length};
+    auto [it, fresh] = hulls.try_emplace(r.stripe_index, e);
+    if (!fresh) it->second = locks::hull(it->second, e);
+  }
+  for (const auto& [stripe, want] : hulls) {
+    const StripeTarget& t = layout.stripes[stripe];
+    if (uint64_t h = lock_cache_.use_cached(t.server, t.object_id, mode, 0, want)) {
+      held->push_back(LockRef{t.server, t.object_id, h});
+      continue;
+    }
+    wire::LockEnqueueRequest req;
+    req.object_id = t.object_id;
+    req.mode = static_cast<uint8_t>(mode);
+    req.start = want.start;
+    req.end = want.end;
+    req.flags = locking.no_expand ? wire::kLockFlagNoExpand : 0;
+    std::vector<Call> calls;
+    calls.push_back(make_call(static_cast<int>(t.server), MsgType::kLockEnqueue,
+                              wire::encode_body(req), 0));
+    std::vector<std::vector<uint8_t>> bodies;
+    Status s = run(calls, &bodies);
+    wire::LockEnqueueReply rep;
+    if (s) s = wire::decode_body(bodies[0], rep, "LOCK_ENQUEUE reply");
+    if (s && !(rep.handle != 0 && locks::contains(locks::Extent{rep.start, rep.end}, want)))
+      s = Status::error(EPROTO, "server " + std::to_string(t.server) +
+                                    " granted a lock that does not cover the request");
+    if (!s) {
+      if (s.code() == ESTALE) lock_cache_.forget_server(t.server);
+      unlock(*held);
+      held->clear();
+      return s;
+    }
+    lock_cache_.add_in_use(t.server, t.object_id, rep.handle, mode, 0,
+                           locks::Extent{rep.start, rep.end});
+    held->push_back(LockRef{t.server, t.object_id, rep.handle});
+  }
+  return Status::ok();
+}
+
+void ClientCore::unlock(const std::vector<LockRef>& held) {
+  for (const auto& r : held) lock_cache_.unuse(r);
+}
+
+namespace {
+// Ends the uses of the locks an I/O call took, on every return path.
+class HeldLocks {
+ public:
+  explicit HeldLocks(std::function<void(const std::vector<LockRef>&)> release)
+      : release_(std::move(release)) {}
+  ~HeldLocks() { release_(refs); }
+  std::vector<LockRef> refs;
+
+ private:
+  std::function<void(const std::vector<LockRef>&)> release_;
+};
+}  // namespace
+
+Status ClientCore::write(const Layout& layout, uint64_t offset, const void* buf, size_t len,
+                         IoLocking locking) {
   const layout::FilePiece one{offset, len};
-  return write_pieces(layout, std::span<const layout::FilePiece>(&one, 1), buf);
+  return write_pieces(layout, std::span<const layout::FilePiece>(&one, 1), buf, locking);
 }
 
 Status ClientCore::write_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces,
-                                const void* stream) {
+                                const void* stream, IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   for (const auto& p : pieces) NACRE_RETURN_IF_ERROR(check_range(p.file_offset, p.length));
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   auto plan = layout::plan_pieces(g, pieces, max_rpc_bytes_);
   if (plan.empty()) return Status::ok();
   std::lock_guard<std::mutex> lock(mu_);
+  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  if (progress_ && locking.enabled)
+    NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PW, locking, &held.refs));
   std::vector<Call> calls;
   calls.reserve(plan.size());
   for (const auto& r : plan) {
@@ -145,7 +235,8 @@ Status ClientCore::write_pieces(const Layout& layout, std::span<const layout::Fi
   return run(calls, nullptr);
 }
 
-Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf, size_t len) {
+Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf, size_t len,
+                                IoLocking locking) {
   // No file extends past kMaxFileSize: a read there is a read past end of file.
   if (offset >= kMaxFileSize) return size_t{0};
   len = static_cast<size_t>(std::min<uint64_t>(len, kMaxFileSize - offset));
@@ -153,7 +244,8 @@ Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf
   const layout::FilePiece one{offset, len};
   bool short_read = false;
   NACRE_RETURN_IF_ERROR(
-      read_pieces_impl(layout, std::span<const layout::FilePiece>(&one, 1), buf, &short_read));
+      read_pieces_impl(layout, std::span<const layout::FilePiece>(&one, 1), buf, &short_read,
+                       locking));
   if (!short_read) return len;
   Timespec ignored;
   auto size = glimpse(layout, &ignored);
@@ -163,20 +255,23 @@ Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf
 }
 
 Status ClientCore::read_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces,
-                               void* stream) {
+                               void* stream, IoLocking locking) {
   for (const auto& p : pieces) NACRE_RETURN_IF_ERROR(check_range(p.file_offset, p.length));
   bool ignored = false;
-  return read_pieces_impl(layout, pieces, stream, &ignored);
+  return read_pieces_impl(layout, pieces, stream, &ignored, locking);
 }
 
 Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
-                                    void* stream, bool* short_read) {
+                                    void* stream, bool* short_read, IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   auto plan = layout::plan_pieces(g, pieces, max_rpc_bytes_);
   *short_read = false;
   if (plan.empty()) return Status::ok();
   std::lock_guard<std::mutex> lock(mu_);
+  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  if (progress_ && locking.enabled)
+    NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PR, locking, &held.refs));
   std::vector<Call> calls;
   calls.reserve(plan.size());
   for (const auto& r : plan) {
@@ -255,7 +350,12 @@ Status ClientCore::sync_objects(const Layout& layout) {
 }
 
 Status ClientCore::disconnect() {
+  // No more cancels from here on: DISCONNECT releases every lock we hold.
+  if (progress_) progress_->stop();
   Status s = to_every_server(MsgType::kDisconnect);
+  // Callbacks sent before the servers saw DISCONNECT must not stay queued
+  // (an unreceived message can hold up MPI_Comm_disconnect).
+  if (progress_) progress_->drain();
   std::lock_guard<std::mutex> lock(mu_);
   disconnected_ = true;  // the servers may be gone: later calls fail fast
   return s;

@@ -3,6 +3,8 @@
 // Thread-safe: exchanges are serialised by an internal mutex.
 #pragma once
 
+#include "client/lock_cache.hpp"
+#include "client/lock_progress.hpp"
 #include "layout/layout_math.hpp"
 #include "transport/transport.hpp"
 #include "wire/messages.hpp"
@@ -11,6 +13,7 @@
 #include <nacre/status.hpp>
 #include <nacre/types.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,8 +29,22 @@ struct OpenFile {
   Layout layout;
 };
 
+// How a data call is protected by extent locks (docs/LOCKS.md). enabled:
+// POSIX mode, the call takes PR (reads) / PW (writes) locks on the objects
+// it touches, in stripe index order; otherwise it writes through unlocked
+// ("lockless"). no_expand: ask for exactly the extents touched. Locks are
+// only taken when the core has locking (enable_locking); without it every
+// call is lockless.
+struct IoLocking {
+  bool enabled = true;
+  bool no_expand = false;
+};
+// The locking an open file asks for through its open flags.
+IoLocking io_locking_for(uint32_t open_flags);
+
 class ClientCore {
  public:
+  // Starts the lock progress thread when the transport allows (see above).
   ClientCore(std::unique_ptr<transport::ClientTransport> transport, uint64_t max_rpc_bytes);
 
   int server_count() const { return transport_->server_count(); }
@@ -46,17 +63,32 @@ class ClientCore {
     return wire::decode_body(body, *rep, wire::msg_type_name(static_cast<uint16_t>(type)));
   }
 
+  // Locking is on from construction when the transport can give the lock
+  // progress thread a transport of its own (make_callback_transport).
+  // enable_locking starts it over `callback_transport` (a second transport
+  // to the same servers); a no-op when locking is already on.
+  void enable_locking(std::unique_ptr<transport::ClientTransport> callback_transport);
+  bool locking_enabled() const { return progress_ != nullptr; }
+  // Null without locking. The progress object's set_paused() is a test hook.
+  LockProgress* lock_progress() { return progress_.get(); }
+  LockCache& lock_cache() { return lock_cache_; }
+  // Request ids: unique across the application and progress threads.
+  uint64_t next_request_id() { return next_request_.fetch_add(1); }
+
   // Striped data path over the objects of layout (see layout_math.hpp).
-  Status write(const Layout& layout, uint64_t offset, const void* buf, size_t len);
+  Status write(const Layout& layout, uint64_t offset, const void* buf, size_t len,
+               IoLocking locking = {});
   // Returns bytes read: len unless the read crosses end of file.
-  Result<size_t> read(const Layout& layout, uint64_t offset, void* buf, size_t len);
+  Result<size_t> read(const Layout& layout, uint64_t offset, void* buf, size_t len,
+                      IoLocking locking = {});
   // Vectored transfers: the data is the concatenation of the pieces in the
   // given order, in one caller buffer (`stream`). Object-contiguous runs merge
   // into large RPCs whatever the order of the pieces. Reads zero-fill holes
   // and bytes past end of file.
   Status write_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces,
-                      const void* stream);
-  Status read_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces, void* stream);
+                      const void* stream, IoLocking locking = {});
+  Status read_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces, void* stream,
+                     IoLocking locking = {});
   // File size from every object's size; *mtime gets the latest object mtime.
   Result<uint64_t> glimpse(const Layout& layout, Timespec* mtime);
   Status truncate_objects(const Layout& layout, uint64_t size);
@@ -86,14 +118,23 @@ class ClientCore {
 
   Status to_every_server(wire::MsgType type);
   Status read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
-                          void* stream, bool* short_read);
+                          void* stream, bool* short_read, IoLocking locking);
+  // Takes a lock of `mode` on every object the plan touches (the hull of
+  // its extents per object), one object at a time in stripe index order, so
+  // two multi-object calls never wait for each other in a cycle. Cached
+  // locks are reused. On error nothing stays in use. REQUIRES mu_.
+  Status lock_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
+                   locks::Mode mode, const IoLocking& locking, std::vector<LockRef>* held);
+  void unlock(const std::vector<LockRef>& held);
 
   static constexpr size_t kWindow = 64;
   std::unique_ptr<transport::ClientTransport> transport_;
   uint64_t max_rpc_bytes_;
   wire::Credentials cred_;
   std::mutex mu_;            // serialises exchanges on the transport
-  uint64_t next_request_ = 1;  // guarded by mu_
+  std::atomic<uint64_t> next_request_{1};
+  LockCache lock_cache_;
+  std::unique_ptr<LockProgress> progress_;  // null: no locking
   bool disconnected_ = false;  // guarded by mu_
 };
 

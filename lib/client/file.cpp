@@ -39,7 +39,9 @@ Result<size_t> File::write_at(uint64_t offset, const void* buf, size_t len) {
   if (!(state_->flags & open_flags::kWrite))
     return Status::error(EBADF, "write to " + state_->path + ": not open for writing");
   if (len && !buf) return Status::error(EINVAL, "write to " + state_->path + ": null buffer");
-  NACRE_RETURN_IF_ERROR(core_->write(state_->layout, offset, buf, len).with_context("write to " + state_->path));
+  NACRE_RETURN_IF_ERROR(core_->write(state_->layout, offset, buf, len,
+                                     client::io_locking_for(state_->flags))
+                            .with_context("write to " + state_->path));
   return len;
 }
 
@@ -48,7 +50,7 @@ Result<size_t> File::read_at(uint64_t offset, void* buf, size_t len) {
   if (!(state_->flags & open_flags::kRead))
     return Status::error(EBADF, "read from " + state_->path + ": not open for reading");
   if (len && !buf) return Status::error(EINVAL, "read from " + state_->path + ": null buffer");
-  auto n = core_->read(state_->layout, offset, buf, len);
+  auto n = core_->read(state_->layout, offset, buf, len, client::io_locking_for(state_->flags));
   if (!n) return n.status().with_context("read from " + state_->path);
   return n;
 }

@@ -37,6 +37,10 @@ class LoopbackClient final : public ClientTransport {
     return Status::ok();
   }
 
+  std::unique_ptr<ClientTransport> make_callback_transport() override {
+    return std::make_unique<LoopbackClient>(net_, index_);
+  }
+
   bool poll_callback(std::vector<uint8_t>* frame) override {
     std::lock_guard<std::mutex> lock(net_.mu_);
     auto& q = net_.callbacks_[index_];

@@ -89,6 +89,13 @@ Status MpiClientTransport::exchange(std::span<Call> calls) {
   return Status::ok();
 }
 
+std::unique_ptr<ClientTransport> MpiClientTransport::make_callback_transport() {
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&provided);
+  if (provided < MPI_THREAD_MULTIPLE) return nullptr;
+  return std::make_unique<MpiClientTransport>(comm_, server_count_);
+}
+
 bool MpiClientTransport::poll_callback(std::vector<uint8_t>* frame) {
   int flag = 0;
   MPI_Message msg;

@@ -29,6 +29,7 @@ class MpiClientTransport final : public ClientTransport {
   int server_count() const override { return server_count_; }
   Status exchange(std::span<Call> calls) override;
   bool poll_callback(std::vector<uint8_t>* frame) override;
+  std::unique_ptr<ClientTransport> make_callback_transport() override;
 
  private:
   MPI_Comm comm_;

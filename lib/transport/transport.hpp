@@ -9,6 +9,7 @@
 #include <chrono>
 #include <compare>
 #include <cstddef>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -59,6 +60,11 @@ class ClientTransport {
   // than the one calling exchange() on ANOTHER transport over the same
   // communicator (the lock progress thread), MPI_THREAD_MULTIPLE assumed.
   virtual bool poll_callback(std::vector<uint8_t>* frame) = 0;
+  // A second transport to the same servers for the client's lock progress
+  // thread, or null when this transport cannot be used from two threads
+  // (MPI initialised below MPI_THREAD_MULTIPLE): the client then runs
+  // without extent locks.
+  virtual std::unique_ptr<ClientTransport> make_callback_transport() = 0;
 };
 
 // Identifies a client rank as a server sees it: the link (communicator) it

@@ -1,0 +1,107 @@
+#include "client/lock_progress.hpp"
+
+#include "client/client_core.hpp"
+#include "common/backoff.hpp"
+#include "common/log.hpp"
+#include "wire/messages.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace nacre::client {
+
+LockProgress::LockProgress(std::unique_ptr<transport::ClientTransport> transport,
+                           LockCache& cache, std::function<uint64_t()> next_request_id)
+    : transport_(std::move(transport)), cache_(cache), next_request_id_(std::move(next_request_id)) {}
+
+LockProgress::~LockProgress() { stop(); }
+
+void LockProgress::start() {
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void LockProgress::stop() {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  thread_.join();
+}
+
+void LockProgress::drain() {
+  std::vector<uint8_t> frame;
+  while (transport_->poll_callback(&frame)) {
+  }
+}
+
+void LockProgress::set_paused(bool paused) {
+  paused_ = paused;
+  if (!thread_.joinable()) return;
+  while (paused_ack_.load() != paused) std::this_thread::sleep_for(std::chrono::microseconds(100));
+}
+
+void LockProgress::loop() {
+  Backoff backoff;
+  while (!stop_.load()) {
+    if (paused_.load()) {
+      paused_ack_ = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    paused_ack_ = false;
+    if (poll_once()) backoff.reset();
+    else backoff.pause();
+  }
+}
+
+bool LockProgress::poll_once() {
+  bool work = false;
+  std::vector<uint8_t> frame;
+  while (transport_->poll_callback(&frame)) {
+    handle_frame(frame);
+    work = true;
+  }
+  for (const auto& ref : cache_.take_cancels()) {
+    send_cancel(ref);
+    work = true;
+  }
+  return work;
+}
+
+void LockProgress::handle_frame(const std::vector<uint8_t>& frame) {
+  // A server sent it, but it is still checked like any input from the wire.
+  auto h = wire::decode_header(frame, frame.size());
+  if (!h || h->type != static_cast<uint16_t>(wire::MsgType::kLockCallback)) {
+    log::warn("dropping a malformed lock callback frame");
+    return;
+  }
+  wire::LockCallbackBody b;
+  Status s = wire::decode_body(std::span<const uint8_t>(frame).subspan(wire::kFrameHeaderSize,
+                                                                     h->body_len),
+                               b, "LOCK_CALLBACK");
+  if (!s) {
+    log::warn(s.to_string());
+    return;
+  }
+  cache_.on_callback(LockRef{b.server, b.object_id, b.handle});
+}
+
+void LockProgress::send_cancel(const LockRef& ref) {
+  transport::Call c;
+  c.server = static_cast<int>(ref.server);
+  c.request_id = next_request_id_();
+  c.head = wire::build_frame(static_cast<uint16_t>(wire::MsgType::kLockCancel), c.request_id, 0,
+                             wire::encode_body(wire::LockCancelRequest{ref.object, ref.handle}), 0);
+  Status s = transport_->exchange(std::span<transport::Call>(&c, 1));
+  if (s) s = parse_reply(c, static_cast<uint16_t>(wire::MsgType::kLockCancel), nullptr);
+  ++cancels_sent_;
+  if (s) return;
+  // ENOENT: the server no longer has it; ESTALE: this client was evicted.
+  if (s.code() == ESTALE) cache_.forget_server(ref.server);
+  if (s.code() != ENOENT && s.code() != ESTALE)
+    log::warn("cancelling lock " + std::to_string(ref.handle) + " on object " +
+              std::to_string(ref.object) + " at server " + std::to_string(ref.server) + ": " +
+              s.to_string());
+}
+
+}  // namespace nacre::client

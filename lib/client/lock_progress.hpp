@@ -1,0 +1,63 @@
+// The client's lock progress thread (docs/LOCKS.md): receives blocking
+// callbacks from the servers while the application computes, and sends the
+// LOCK_CANCELs the lock cache queues.
+//
+// It owns a transport of its own over the same communicator as the client
+// core's (MPI_THREAD_MULTIPLE), so it never waits for the core's mutex: a
+// client blocked in a lock request still answers callbacks for its other
+// locks. On a callback it would flush dirty data under the lock and drop
+// cached pages; the client has no data cache yet, so it only cancels.
+#pragma once
+
+#include "client/lock_cache.hpp"
+#include "transport/transport.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <thread>
+
+namespace nacre::client {
+
+class LockProgress {
+ public:
+  // next_request_id: the request id allocator shared with the client core
+  // (thread-safe), so reply tags never collide.
+  LockProgress(std::unique_ptr<transport::ClientTransport> transport, LockCache& cache,
+               std::function<uint64_t()> next_request_id);
+  ~LockProgress();  // stop()
+  LockProgress(const LockProgress&) = delete;
+  LockProgress& operator=(const LockProgress&) = delete;
+
+  // Starts the thread. Not thread-safe with stop().
+  void start();
+  // Stops and joins the thread, then discards callbacks still arriving
+  // (call after the servers released this client's locks).
+  void stop();
+  // Receives and discards callback frames that have arrived (no thread).
+  void drain();
+
+  // Test hook: a paused thread neither receives callbacks nor cancels (an
+  // unresponsive holder). Blocks until the thread has noticed.
+  void set_paused(bool paused);
+
+  uint64_t cancels_sent() const { return cancels_sent_.load(); }
+
+ private:
+  void loop();
+  bool poll_once();  // true if it did any work
+  void handle_frame(const std::vector<uint8_t>& frame);
+  void send_cancel(const LockRef& ref);
+
+  std::unique_ptr<transport::ClientTransport> transport_;
+  LockCache& cache_;
+  std::function<uint64_t()> next_request_id_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> paused_{false};
+  std::atomic<bool> paused_ack_{false};
+  std::atomic<uint64_t> cancels_sent_{0};
+};
+
+}  // namespace nacre::client

@@ -1,0 +1,217 @@
+// The lock server of one OSS (lib/oss/lock_service.*) driven directly:
+// grants, deferred grants, callbacks, cancels, eviction, hostile input.
+#include "oss/lock_service.hpp"
+#include "wire/messages.hpp"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+using namespace nacre;
+using oss::LockOutgoing;
+using oss::LockService;
+using transport::PeerId;
+
+namespace {
+
+constexpr uint8_t kPR = 3, kPW = 4, kGroup = 6;
+
+std::vector<uint8_t> enq_body(uint64_t obj, uint8_t mode, uint64_t start, uint64_t end,
+                              uint32_t flags = 0, uint64_t gid = 0) {
+  wire::LockEnqueueRequest m;
+  m.object_id = obj;
+  m.mode = mode;
+  m.gid = gid;
+  m.start = start;
+  m.end = end;
+  m.flags = flags;
+  return wire::encode_body(m);
+}
+
+struct Enq {
+  Status status;
+  bool deferred = false;
+  wire::LockEnqueueReply grant;
+};
+
+Enq enqueue(LockService& s, PeerId p, uint64_t req_id, const std::vector<uint8_t>& body) {
+  Enq e;
+  wire::Reply reply;
+  e.status = s.enqueue(p, req_id, body, reply, &e.deferred);
+  if (e.status && !e.deferred) REQUIRE(wire::decode_body(reply.body, e.grant, "grant").is_ok());
+  return e;
+}
+
+Status cancel(LockService& s, PeerId p, uint64_t obj, uint64_t handle) {
+  return s.cancel(p, wire::encode_body(wire::LockCancelRequest{obj, handle}));
+}
+
+wire::LockCallbackBody callback_of(const LockOutgoing& o) {
+  wire::LockCallbackBody b;
+  REQUIRE(o.callback);
+  REQUIRE(wire::decode_body(o.body, b, "callback").is_ok());
+  return b;
+}
+
+const PeerId A{0, 2}, B{0, 3}, C{1, 0};
+
+}  // namespace
+
+TEST_SUITE("lock_service") {
+
+TEST_CASE("an uncontended request is granted at once and expanded to the whole object") {
+  LockService s({});
+  auto e = enqueue(s, A, 1, enq_body(7, kPW, 4096, 8192));
+  REQUIRE(e.status.is_ok());
+  CHECK_FALSE(e.deferred);
+  CHECK(e.grant.handle != 0);
+  CHECK(e.grant.start == 0);
+  CHECK(e.grant.end == locks::kEof);
+  CHECK(s.take_outgoing().empty());
+}
+
+TEST_CASE("no-expand grants exactly the wanted extent") {
+  LockService s({});
+  auto e = enqueue(s, A, 1, enq_body(7, kPW, 100, 200, wire::kLockFlagNoExpand));
+  REQUIRE(e.status.is_ok());
+  CHECK(e.grant.start == 100);
+  CHECK(e.grant.end == 200);
+}
+
+TEST_CASE("a conflicting request waits, the holder is called back, the cancel grants it") {
+  LockService s({3, {}, std::chrono::milliseconds(10000)});
+  auto a = enqueue(s, A, 1, enq_body(7, kPW, 0, 4096));
+  REQUIRE(a.status.is_ok());
+  auto b = enqueue(s, B, 55, enq_body(7, kPR, 0, 100));
+  REQUIRE(b.status.is_ok());
+  CHECK(b.deferred);
+  auto out = s.take_outgoing();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].peer == A);
+  auto cb = callback_of(out[0]);
+  CHECK(cb.server == 3);
+  CHECK(cb.object_id == 7);
+  CHECK(cb.handle == a.grant.handle);
+  CHECK(s.next_deadline().has_value());
+  // Another client cannot cancel A's lock.
+  CHECK(cancel(s, B, 7, a.grant.handle).code() == EPERM);
+  REQUIRE(cancel(s, A, 7, a.grant.handle).is_ok());
+  CHECK_FALSE(s.next_deadline().has_value());
+  out = s.take_outgoing();
+  REQUIRE(out.size() == 1);
+  CHECK_FALSE(out[0].callback);
+  CHECK(out[0].peer == B);
+  CHECK(out[0].request_id == 55);
+  CHECK(out[0].status == 0);
+  wire::LockEnqueueReply g;
+  REQUIRE(wire::decode_body(out[0].body, g, "grant").is_ok());
+  CHECK(g.start <= 0);
+  CHECK(g.end >= 100);
+  // A cancel of a lock that is gone is ENOENT.
+  CHECK(cancel(s, A, 7, a.grant.handle).code() == ENOENT);
+  CHECK(cancel(s, A, 99, 1).code() == ENOENT);
+}
+
+TEST_CASE("compatible readers share, group locks of one group share") {
+  LockService s({});
+  CHECK_FALSE(enqueue(s, A, 1, enq_body(1, kPR, 0, 10)).deferred);
+  CHECK_FALSE(enqueue(s, B, 2, enq_body(1, kPR, 0, 10)).deferred);
+  CHECK_FALSE(enqueue(s, A, 3, enq_body(2, kGroup, 0, 10, 0, 9)).deferred);
+  CHECK_FALSE(enqueue(s, B, 4, enq_body(2, kGroup, 0, 10, 0, 9)).deferred);
+  CHECK(enqueue(s, C, 5, enq_body(2, kGroup, 0, 10, 0, 8)).deferred);
+  CHECK(s.take_outgoing().size() == 2);  // both group holders are called back
+}
+
+TEST_CASE("bad requests are refused with a clear error") {
+  LockService s({});
+  CHECK(enqueue(s, A, 1, enq_body(1, 5 /* EX */, 0, 10)).status.code() == EINVAL);
+  CHECK(enqueue(s, A, 1, enq_body(1, 200, 0, 10)).status.code() == EINVAL);
+  CHECK(enqueue(s, A, 1, enq_body(1, kPR, 10, 10)).status.code() == EINVAL);
+  CHECK(enqueue(s, A, 1, enq_body(1, kPR, 0, 10, 0x80)).status.code() == EINVAL);
+  auto body = enq_body(1, kPR, 0, 10);
+  body.pop_back();
+  auto e = enqueue(s, A, 1, body);
+  CHECK(e.status.code() == EBADMSG);
+  body = enq_body(1, kPR, 0, 10);
+  body.push_back(0);
+  CHECK(enqueue(s, A, 1, body).status.code() == EBADMSG);
+  std::vector<uint8_t> short_cancel(3, 0);
+  CHECK(s.cancel(A, short_cancel).code() == EBADMSG);
+  CHECK(s.table_count() == 0);
+}
+
+TEST_CASE("a holder that does not answer is evicted; waiters proceed; its requests fail") {
+  LockService s({1, {}, std::chrono::milliseconds(20)});
+  auto a = enqueue(s, A, 1, enq_body(7, kPW, 0, 10));
+  auto a2 = enqueue(s, A, 2, enq_body(8, kPW, 0, 10));
+  auto b = enqueue(s, B, 9, enq_body(7, kPW, 0, 10));
+  REQUIRE(b.deferred);
+  // C waits behind B for object 8's lock of A too.
+  auto c = enqueue(s, C, 11, enq_body(8, kPR, 0, 10));
+  REQUIRE(c.deferred);
+  (void)s.take_outgoing();
+  s.expire(LockService::Clock::now());  // not due yet
+  CHECK_FALSE(s.evicted(A));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  s.expire(LockService::Clock::now());
+  CHECK(s.evicted(A));
+  auto out = s.take_outgoing();
+  int grants = 0;
+  for (const auto& o : out) {
+    CHECK_FALSE(o.callback);
+    CHECK(o.status == 0);
+    if (o.peer == B) CHECK(o.request_id == 9);
+    if (o.peer == C) CHECK(o.request_id == 11);
+    ++grants;
+  }
+  CHECK(grants == 2);
+  Status st = s.check_peer(A);
+  CHECK(st.code() == ESTALE);
+  CHECK(st.message().find("evicted by server 1") != std::string::npos);
+  CHECK(enqueue(s, A, 3, enq_body(9, kPR, 0, 10)).status.code() == ESTALE);
+  CHECK(cancel(s, A, 7, a.grant.handle).code() == ESTALE);
+  (void)a2;
+  CHECK(s.check_peer(B).is_ok());
+}
+
+TEST_CASE("an evicted client's waiting request gets an ESTALE reply") {
+  LockService s({0, {}, std::chrono::milliseconds(10)});
+  auto b = enqueue(s, B, 1, enq_body(7, kPW, 0, 10));       // B holds object 7
+  auto a = enqueue(s, A, 2, enq_body(8, kPW, 0, 10));       // A holds object 8
+  REQUIRE(enqueue(s, A, 3, enq_body(7, kPW, 0, 10)).deferred);  // A waits for B
+  REQUIRE(enqueue(s, B, 4, enq_body(8, kPW, 0, 10)).deferred);  // B waits for A
+  (void)s.take_outgoing();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  s.expire(LockService::Clock::now());
+  // Both were called back and neither answered: both are evicted. The first
+  // one evicted still had a waiting request: it is answered with ESTALE
+  // (the other one's request was granted by that eviction, then revoked).
+  CHECK(s.evicted(A));
+  CHECK(s.evicted(B));
+  int estale = 0;
+  for (const auto& o : s.take_outgoing())
+    if (!o.callback && o.status == ESTALE) {
+      ++estale;
+      CHECK(o.body.size() == wire::kLockEnqueueReplyBody);
+      CHECK(o.text.find("evicted") != std::string::npos);
+    }
+  CHECK(estale == 1);
+  (void)a;
+  (void)b;
+}
+
+TEST_CASE("a disconnecting client's locks go away silently") {
+  LockService s({});
+  auto a = enqueue(s, A, 1, enq_body(7, kPW, 0, 10));
+  REQUIRE(enqueue(s, B, 2, enq_body(7, kPW, 0, 10)).deferred);
+  (void)s.take_outgoing();
+  s.release_peer(A);
+  auto out = s.take_outgoing();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].peer == B);
+  CHECK(out[0].request_id == 2);
+  CHECK_FALSE(s.next_deadline().has_value());
+  (void)a;
+}
+
+}  // TEST_SUITE
