@@ -3,6 +3,7 @@
 #include "mds/metadata_store.hpp"
 #include "runtime/collective_status.hpp"
 #include "runtime/runtime_impl.hpp"
+#include "runtime/storage_mount.hpp"
 #include "server/server.hpp"
 #include "transport/mpi_transport.hpp"
 
@@ -24,11 +25,6 @@ namespace runtime {
 void apply_log_level(const Config& config) {
   log::Level l;
   if (log::parse_level(config.log_level, &l)) log::set_level(l);
-}
-
-Result<std::unique_ptr<store::ObjectStore>> make_store(const Config& config, int index) {
-  if (config.store == StoreKind::kMemory) return store::make_memory_store(config.store_reserve);
-  return store::make_directory_store(config.store_dir + "/server-" + std::to_string(index));
 }
 
 }  // namespace runtime
@@ -97,20 +93,16 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
   if (impl->server) MPI_Comm_free(&split);
   else impl->client_comm = split;
 
+  // Stores: collective over the whole job (clients take part in the checks).
+  if (impl->server) log::set_identity("server " + std::to_string(rank));
+  else log::set_identity("client " + std::to_string(rank));
+  auto storage = runtime::mount_storage(impl->nacre_comm, config.servers, config);
+  if (!storage) return storage.status();
+
   if (impl->server) {
-    log::set_identity("server " + std::to_string(rank));
-    std::unique_ptr<store::ObjectStore> objects;
-    auto made = runtime::make_store(config, rank);
-    if (made) objects = std::move(*made);
-    NACRE_RETURN_IF_ERROR(runtime::agree(impl->nacre_comm, made.status()));
-    std::unique_ptr<mds::MetadataStore> metadata;
-    if (rank == 0)
-      metadata = mds::make_memory_metadata(
-          static_cast<uint32_t>(config.servers),
-          LayoutRequest{config.stripe_size, config.stripe_count, -1});
     server::Server srv({static_cast<uint32_t>(rank), static_cast<uint32_t>(config.servers),
                         config.max_rpc_bytes},
-                       std::move(objects), std::move(metadata));
+                       std::move(storage->objects), std::move(storage->metadata));
     transport::MpiServerTransport port(false);
     port.add_link(impl->nacre_comm, size - config.servers, false);
     Status served = srv.serve(port);
@@ -122,10 +114,6 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
     return Runtime(std::move(impl));
   }
 
-  log::set_identity("client " + std::to_string(rank));
-  // The store check above is collective over the whole job: take part.
-  Status store_ok = runtime::agree(impl->nacre_comm, Status::ok());
-  if (!store_ok) return store_ok;
   impl->core = std::make_shared<client::ClientCore>(
       std::make_unique<transport::MpiClientTransport>(impl->nacre_comm, config.servers),
       config.max_rpc_bytes);

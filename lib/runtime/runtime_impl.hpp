@@ -27,9 +27,6 @@ struct Runtime::Impl {
 };
 
 namespace runtime {
-// Creates the object store a server rank uses under config (memory, or
-// <store_dir>/server-<index> for the directory store).
-Result<std::unique_ptr<store::ObjectStore>> make_store(const Config& config, int index);
 // Applies config.log_level to this process's logging.
 void apply_log_level(const Config& config);
 }  // namespace runtime

@@ -3,6 +3,7 @@
 #include "runtime/collective_status.hpp"
 #include "runtime/runtime_impl.hpp"
 #include "runtime/standalone.hpp"
+#include "runtime/storage_mount.hpp"
 #include "server/server.hpp"
 #include "transport/mpi_transport.hpp"
 
@@ -48,8 +49,9 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
                                       " exceeds the " + std::to_string(size) + " server ranks");
   NACRE_RETURN_IF_ERROR(agree(comm, local));
 
-  auto made = make_store(config, rank);
-  NACRE_RETURN_IF_ERROR(agree(comm, made.status()));
+  // Stores (collective): every rank is a server; the server count is the job's size.
+  auto storage = mount_storage(comm, size, config);
+  if (!storage) return storage.status();
 
   // Port: opened on rank 0, known to every rank (each calls accept/connect).
   char port[MPI_MAX_PORT_NAME] = {};
@@ -81,12 +83,8 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
     std::fflush(stdout);
   }
 
-  std::unique_ptr<mds::MetadataStore> metadata;
-  if (rank == 0)
-    metadata = mds::make_memory_metadata(static_cast<uint32_t>(size),
-                                         LayoutRequest{config.stripe_size, config.stripe_count, -1});
   server::Server srv({static_cast<uint32_t>(rank), static_cast<uint32_t>(size), config.max_rpc_bytes},
-                     std::move(*made), std::move(metadata));
+                     std::move(storage->objects), std::move(storage->metadata));
   transport::MpiServerTransport transport(true);
 
   // The accept thread takes client jobs until shutdown. MPI has no way to

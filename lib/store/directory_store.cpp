@@ -94,10 +94,20 @@ class DirectoryStore final : public ObjectStore {
     return Status::ok();
   }
 
+  // Durable: the object's bytes and size (fdatasync), and, if objects were
+  // created since the last sync, their names (fsync of the directory).
   Status sync(uint64_t id) override {
     auto fd = open_fd(id, false);
     if (!fd) return fd.status().code() == ENOENT ? Status::ok() : fd.status();
     if (::fdatasync(*fd) != 0) return sys_error("sync", path(id));
+    if (names_dirty_) {
+      int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0) return sys_error("open", dir_);
+      const int rc = ::fsync(dfd);
+      ::close(dfd);
+      if (rc != 0) return sys_error("sync", dir_);
+      names_dirty_ = false;
+    }
     return Status::ok();
   }
 
@@ -111,7 +121,11 @@ class DirectoryStore final : public ObjectStore {
     auto it = fds_.find(id);
     if (it != fds_.end()) return it->second;
     const std::string p = path(id);
-    int fd = ::open(p.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+    int fd = ::open(p.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+      fd = ::open(p.c_str(), O_RDWR | O_CLOEXEC | O_CREAT, 0600);
+      names_dirty_ = true;  // a new name: durable at the next sync
+    }
     if (fd < 0) return sys_error("open", p);
     if (fds_.size() >= kMaxOpenFds) {  // keep the descriptor table bounded
       ::close(fds_.begin()->second);
@@ -123,6 +137,7 @@ class DirectoryStore final : public ObjectStore {
   static constexpr size_t kMaxOpenFds = 512;
   std::string dir_;
   std::unordered_map<uint64_t, int> fds_;
+  bool names_dirty_ = false;  // objects created since the directory was last fsynced
 };
 
 }  // namespace

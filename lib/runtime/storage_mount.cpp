@@ -1,0 +1,176 @@
+#include "runtime/storage_mount.hpp"
+
+#include "common/log.hpp"
+#include "runtime/collective_status.hpp"
+#include "store/mount_plan.hpp"
+
+#include <cstring>
+#include <vector>
+
+namespace nacre::runtime {
+
+namespace {
+
+// A probe as text for gathering: two flag characters, then the stamp.
+std::string encode_probe(const store::DirProbe& p) {
+  std::string s;
+  s += p.exists ? '1' : '0';
+  s += p.foreign ? '1' : '0';
+  s += p.stamp ? '1' : '0';
+  if (p.stamp) s += store::encode_stamp(*p.stamp);
+  return s;
+}
+
+Result<store::DirProbe> decode_probe(const std::string& s, const std::string& dir) {
+  store::DirProbe p;
+  if (s.size() < 3) return Status::error(EIO, "internal error: short probe from " + dir);
+  p.exists = s[0] == '1';
+  p.foreign = s[1] == '1';
+  if (s[2] == '1') {
+    auto st = store::decode_stamp(s.substr(3), dir + "/" + store::kStampFile);
+    if (!st) return st.status();
+    p.stamp = *st;
+  }
+  return p;
+}
+
+// Gathers every rank's text on rank 0 (collective over comm).
+std::vector<std::string> gather_text(MPI_Comm comm, const std::string& mine) {
+  int rank = 0, size = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  int len = static_cast<int>(mine.size());
+  std::vector<int> lens(rank == 0 ? size : 0), offs(rank == 0 ? size : 0);
+  MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, comm);
+  std::string all;
+  if (rank == 0) {
+    int total = 0;
+    for (int i = 0; i < size; ++i) {
+      offs[i] = total;
+      total += lens[i];
+    }
+    all.resize(static_cast<size_t>(total));
+  }
+  MPI_Gatherv(mine.data(), len, MPI_CHAR, all.data(), lens.data(), offs.data(), MPI_CHAR, 0, comm);
+  std::vector<std::string> out;
+  if (rank == 0)
+    for (int i = 0; i < size; ++i) out.push_back(all.substr(offs[i], lens[i]));
+  return out;
+}
+
+}  // namespace
+
+std::string server_dir(const Config& config, int index) {
+  return config.store_dir + "/server-" + std::to_string(index);
+}
+
+Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& config) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const bool server = rank < servers;
+  const bool persistent = config.deployment == DeploymentType::kPersistent;
+  const LayoutRequest root{config.stripe_size, config.stripe_count, -1};
+  ServerStorage out;
+
+  if (config.store == StoreKind::kMemory) {
+    Status made;
+    if (server) {
+      out.objects = store::make_memory_store(config.store_reserve);
+      if (rank == 0) out.metadata = mds::make_memory_metadata(static_cast<uint32_t>(servers), root);
+    }
+    NACRE_RETURN_IF_ERROR(agree(comm, made));
+    return out;
+  }
+
+  // 1. Probe: lock each existing directory and read its stamp. Nothing changes on disk.
+  const std::string dir = server ? server_dir(config, rank) : std::string();
+  Status probed;
+  if (server) {
+    auto d = store::StorageDir::open(dir);
+    if (d) out.dir = std::move(*d);
+    else probed = d.status();
+  }
+  NACRE_RETURN_IF_ERROR(agree(comm, probed));
+
+  // 2. Rank 0 decides for all servers.
+  auto texts = gather_text(comm, server ? encode_probe(out.dir.probe()) : std::string());
+  Status planned;
+  store::MountPlan plan;
+  if (rank == 0) {
+    std::vector<store::DirProbe> probes;
+    std::vector<std::string> dirs;
+    for (int k = 0; k < servers && planned; ++k) {
+      dirs.push_back(server_dir(config, k));
+      auto p = decode_probe(texts[static_cast<size_t>(k)], dirs.back());
+      if (p) probes.push_back(*p);
+      else planned = p.status();
+    }
+    if (planned) {
+      store::MountExpectation want{to_string(config.deployment), static_cast<uint32_t>(servers),
+                                   static_cast<uint32_t>(config.effective_replicas())};
+      auto r = store::plan_mount(want, probes, dirs, store::new_fs_uuid());
+      if (r) plan = *r;
+      else planned = r.status();
+    }
+  }
+  NACRE_RETURN_IF_ERROR(agree(comm, planned));
+  char buf[64] = {};
+  if (rank == 0) {
+    buf[0] = plan.format ? 1 : 0;
+    buf[1] = plan.clear_scratch ? 1 : 0;
+    std::strncpy(buf + 2, plan.uuid.c_str(), sizeof buf - 3);
+  }
+  MPI_Bcast(buf, sizeof buf, MPI_CHAR, 0, comm);
+  plan.format = buf[0] != 0;
+  plan.clear_scratch = buf[1] != 0;
+  plan.uuid = std::string(buf + 2);
+
+  // 3. Apply: empty a scratch directory, write stamps.
+  Status applied;
+  if (server) {
+    if (plan.clear_scratch) applied = out.dir.clear_for_scratch();
+    if (applied && plan.format) {
+      store::StorageStamp s;
+      s.uuid = plan.uuid;
+      s.server_index = static_cast<uint32_t>(rank);
+      s.server_count = static_cast<uint32_t>(servers);
+      s.replicas = static_cast<uint32_t>(config.effective_replicas());
+      s.deployment = to_string(config.deployment);
+      applied = out.dir.write_stamp(s);
+    }
+  }
+  NACRE_RETURN_IF_ERROR(agree(comm, applied));
+
+  // 4. Open the stores.
+  Status opened;
+  if (server) {
+    auto objects = store::make_directory_store(dir);
+    if (objects) out.objects = std::move(*objects);
+    else opened = objects.status();
+    if (opened && rank == 0) {
+      if (persistent) {
+        mds::DurableMetadataOptions o;
+        o.path = dir + "/metadata.mdb";
+        o.servers = static_cast<uint32_t>(servers);
+        o.root_default = root;
+        o.fs_uuid = plan.uuid;
+        o.create = plan.format;
+        auto md = mds::open_lmdb_metadata(o);
+        if (md) out.metadata = std::move(*md);
+        else opened = md.status();
+      } else {
+        out.metadata = mds::make_memory_metadata(static_cast<uint32_t>(servers), root);
+      }
+    }
+  }
+  NACRE_RETURN_IF_ERROR(agree(comm, opened));
+  out.fs_uuid = plan.uuid;
+  out.formatted = plan.format;
+  if (rank == 0)
+    log::info(std::string(plan.format ? "formatted" : "mounted") + " " + to_string(config.deployment) +
+              " file system " + plan.uuid + " on " + std::to_string(servers) + " server(s) under " +
+              config.store_dir);
+  return out;
+}
+
+}  // namespace nacre::runtime
