@@ -2,7 +2,7 @@
 #
 # Installs libnacre (versioned, SOVERSION = major version), the public
 # headers include/nacre/*, and <libdir>/cmake/nacre/ with
-#   nacreTargets.cmake        exported target nacre::nacre
+#   nacreTargets.cmake        exported targets nacre::nacre (and nacre::h5fd with HDF5)
 #   nacreConfig.cmake         finds MPI and Threads, then includes the targets
 #   nacreConfigVersion.cmake  same-major compatibility
 # libnacre links tomlplusplus privately; as it is a shared library, its
@@ -26,6 +26,13 @@ install(EXPORT nacreTargets
   NAMESPACE nacre::
   FILE nacreTargets.cmake
   DESTINATION ${NACRE_INSTALL_CMAKEDIR} COMPONENT nacre_development)
+
+# nacre::h5fd (libnacre_h5fd) is exported when it was built; its interface
+# names parallel HDF5 through pkg-config, which nacreConfig then looks for.
+get_property(NACRE_HAVE_H5FD GLOBAL PROPERTY NACRE_HAVE_H5FD)
+if(NOT NACRE_HAVE_H5FD)
+  set(NACRE_HAVE_H5FD OFF)
+endif()
 
 configure_package_config_file(
   ${PROJECT_SOURCE_DIR}/cmake/nacreConfig.cmake.in

@@ -22,9 +22,15 @@
  * class "Nacre" with Nacre's message (e.g. the path and "No such file").
  * Collective calls fail on every rank alike; nothing is left waiting.
  *
+ * Library: libnacre_h5fd.so, CMake target nacre::h5fd (find_package(nacre)
+ * provides it when Nacre was built with HDF5). It carries its own copy of
+ * the Nacre client; an embedded FileSystem from libnacre works with it.
+ *
  * Needs HDF5 1.10 with parallel support (see docs/HDF5.md). */
 #ifndef NACRE_H5FD_NACRE_H
 #define NACRE_H5FD_NACRE_H
+
+#include <nacre/export.h>
 
 #include <hdf5.h>
 #include <mpi.h>
@@ -62,23 +68,23 @@ typedef struct H5FD_nacre_fapl_t {
 } H5FD_nacre_fapl_t;
 
 /* Registers the driver with HDF5 (idempotent); H5I_INVALID_HID on error. */
-hid_t H5FD_nacre_init(void);
+NACRE_API hid_t H5FD_nacre_init(void);
 
 /* Selects the driver in fapl_id. comm must not be MPI_COMM_NULL; info may be
  * MPI_INFO_NULL. Both are duplicated: the caller may free its own. Hints in
  * info: striping_factor, striping_unit (applied when the file is created),
  * cb_nodes, cb_buffer_size, romio_cb_write/read (collective buffering). */
-herr_t H5Pset_fapl_nacre(hid_t fapl_id, MPI_Comm comm, MPI_Info info);
+NACRE_API herr_t H5Pset_fapl_nacre(hid_t fapl_id, MPI_Comm comm, MPI_Info info);
 
 /* Returns duplicates of the fapl's communicator and info (the caller frees
  * them with MPI_Comm_free / MPI_Info_free; info may be MPI_INFO_NULL).
  * Either pointer may be NULL. Fails if fapl_id does not use H5FD_NACRE. */
-herr_t H5Pget_fapl_nacre(hid_t fapl_id, MPI_Comm* comm, MPI_Info* info);
+NACRE_API herr_t H5Pget_fapl_nacre(hid_t fapl_id, MPI_Comm* comm, MPI_Info* info);
 
 /* Striping of files created through fapl_id (after H5Pset_fapl_nacre):
  * stripe_size 0 or a multiple of 65536; stripe_count -1, 0 or positive.
  * 0 leaves that parameter to the MPI_Info hints or the directory default. */
-herr_t H5Pset_fapl_nacre_striping(hid_t fapl_id, int64_t stripe_size, int32_t stripe_count);
+NACRE_API herr_t H5Pset_fapl_nacre_striping(hid_t fapl_id, int64_t stripe_size, int32_t stripe_count);
 
 #ifdef __cplusplus
 } /* extern "C" */
@@ -89,7 +95,7 @@ namespace h5fd {
 /* Embedded mode: files of fapl_id live in `fs`, a FileSystem of this
  * process (e.g. nacre::Runtime::fs() of Runtime::start). Not owned: fs must
  * outlive every file opened through the fapl. Otherwise as H5Pset_fapl_nacre. */
-herr_t set_fapl(hid_t fapl_id, MPI_Comm comm, MPI_Info info, FileSystem& fs);
+NACRE_API herr_t set_fapl(hid_t fapl_id, MPI_Comm comm, MPI_Info info, FileSystem& fs);
 }  // namespace h5fd
 }  // namespace nacre
 #endif

@@ -70,5 +70,15 @@ for exe in consumer_cxx consumer_c; do
     status=1
   fi
 done
+# The HDF5 example (built only when the package has nacre::h5fd): runs from
+# the install tree with an embedded FileSystem handed to libnacre_h5fd.
+if [[ -e $build/lib/h5fd/libnacre_h5fd.so ]]; then
+  ls "$prefix"/lib/libnacre_h5fd.so.* >/dev/null || { echo "FAILED: libnacre_h5fd not installed" >&2; exit 1; }
+  [[ -x $tmp/examples/04_hdf5_checkpoint ]] || { echo "FAILED: example 04 not built standalone" >&2; exit 1; }
+  step "run the standalone-built 04_hdf5_checkpoint on 5 ranks (2 servers)"
+  out=$(NACRE_SERVERS=2 "$mpiexec" "$npflag" 5 "${mpiflags[@]}" "$tmp/examples/04_hdf5_checkpoint" 2>&1) || status=1
+  echo "$out"
+  grep -q "^04_hdf5_checkpoint: .*: OK" <<<"$out" || { echo "FAILED: 04_hdf5_checkpoint" >&2; status=1; }
+fi
 [[ $status == 0 ]] && echo "install.consumer: OK"
 exit $status
