@@ -26,6 +26,7 @@ inline constexpr const char* kEnvAddress = "NACRE_ADDRESS";            // client
 inline constexpr const char* kEnvLogLevel = "NACRE_LOG";               // log.level
 inline constexpr const char* kEnvDeployment = "NACRE_DEPLOYMENT";      // deployment.type
 inline constexpr const char* kEnvReplicas = "NACRE_REPLICAS";          // deployment.replicas
+inline constexpr const char* kEnvCacheMax = "NACRE_CACHE_MAX";         // client.cache_max
 
 // Kinds of object store a server can use.
 enum class StoreKind { kMemory, kDirectory };
@@ -62,6 +63,11 @@ struct NACRE_API Config {
   // [client] address: how a client job finds a standalone server job
   // (a published service name or an MPI port string).
   std::string address;
+  // [client] cache_max: bytes of writes each client rank may hold in its
+  // write-back cache under PW locks before writing them back (0 = every
+  // write goes straight to the servers; at most 64 GiB). "64MiB" style
+  // strings accepted. See docs/LOCKS.md.
+  uint64_t cache_max = 64ull << 20;
   // [log] level = "error" | "warn" | "info" | "debug".
   std::string log_level = "warn";
   // [deployment] type = "scratch" | "persistent".

@@ -49,7 +49,12 @@ inline constexpr uint32_t kTruncate = 16;  // truncate to 0 on open (needs write
 // a write spanning stripes is seen all or nothing.
 inline constexpr uint32_t kLockless = 32;  // no locks: write-through, no atomicity across stripes
 inline constexpr uint32_t kNoExpand = 64;  // locks cover exactly the bytes touched (MPI-IO style)
-inline constexpr uint32_t kAll = 127;
+// Under locks, small writes are cached by the client (write-back) until a
+// flush: sync, close, a size query, a read of the same bytes, another
+// client's conflicting access, or the cache limit. kWriteThrough sends
+// every write at once (still under locks).
+inline constexpr uint32_t kWriteThrough = 128;
+inline constexpr uint32_t kAll = 255;
 }  // namespace open_flags
 
 }  // namespace nacre

@@ -59,13 +59,19 @@ IoLocking io_locking_for(uint32_t flags) {
   IoLocking l;
   l.enabled = (flags & open_flags::kLockless) == 0;
   l.no_expand = (flags & open_flags::kNoExpand) != 0;
+  l.write_back = (flags & open_flags::kWriteThrough) == 0;
   return l;
 }
 
 void ClientCore::enable_locking(std::unique_ptr<transport::ClientTransport> callback_transport) {
   if (progress_) return;
+  LockProgressHooks hooks;
+  hooks.before_cancel = [this](const LockRef& ref, transport::ClientTransport& t) {
+    flush_for_cancel(ref, t);
+  };
+  hooks.on_evicted = [this](uint32_t server, const Status& why) { drop_server(server, why); };
   progress_ = std::make_unique<LockProgress>(std::move(callback_transport), lock_cache_,
-                                             [this] { return next_request_id(); });
+                                             [this] { return next_request_id(); }, std::move(hooks));
   progress_->start();
 }
 
@@ -78,14 +84,15 @@ Call ClientCore::make_call(int server, MsgType type, const std::vector<uint8_t>&
   return c;
 }
 
-Status ClientCore::run(std::vector<Call>& calls, std::vector<std::vector<uint8_t>>* bodies) {
+namespace {
+// Runs calls over t, at most `window` at a time, and checks every reply.
+Status exchange_all(transport::ClientTransport& t, std::vector<Call>& calls,
+                    std::vector<std::vector<uint8_t>>* bodies, size_t window) {
   if (bodies) bodies->assign(calls.size(), {});
-  if (disconnected_)
-    return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
   Status first_error;
-  for (size_t at = 0; at < calls.size(); at += kWindow) {
-    const size_t n = std::min(kWindow, calls.size() - at);
-    NACRE_RETURN_IF_ERROR(transport_->exchange(std::span<Call>(calls.data() + at, n)));
+  for (size_t at = 0; at < calls.size(); at += window) {
+    const size_t n = std::min(window, calls.size() - at);
+    NACRE_RETURN_IF_ERROR(t.exchange(std::span<Call>(calls.data() + at, n)));
     for (size_t i = at; i < at + n; ++i) {
       const uint16_t type = static_cast<uint16_t>(calls[i].head[6] | (calls[i].head[7] << 8));
       Status s = parse_reply(calls[i], type, bodies ? &(*bodies)[i] : nullptr);
@@ -93,6 +100,14 @@ Status ClientCore::run(std::vector<Call>& calls, std::vector<std::vector<uint8_t
     }
   }
   return first_error;
+}
+}  // namespace
+
+Status ClientCore::run(std::vector<Call>& calls, std::vector<std::vector<uint8_t>>* bodies) {
+  if (bodies) bodies->assign(calls.size(), {});
+  if (disconnected_)
+    return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
+  return exchange_all(*transport_, calls, bodies, kWindow);
 }
 
 Status ClientCore::control_call(int server, MsgType type, std::vector<uint8_t> body,
@@ -147,6 +162,19 @@ Status ClientCore::lock_plan(const Layout& layout, std::span<const layout::Objec
     auto [it, fresh] = hulls.try_emplace(r.stripe_index, e);
     if (!fresh) it->second = locks::hull(it->second, e);
   }
+  return lock_hulls(layout, hulls, mode, locking, held);
+}
+
+Status ClientCore::lock_whole(const Layout& layout, locks::Mode mode, const IoLocking& locking,
+                              std::vector<LockRef>* held) {
+  std::map<uint32_t, locks::Extent> hulls;
+  for (uint32_t i = 0; i < layout.stripe_count(); ++i) hulls.emplace(i, locks::Extent::whole());
+  return lock_hulls(layout, hulls, mode, locking, held);
+}
+
+Status ClientCore::lock_hulls(const Layout& layout, const std::map<uint32_t, locks::Extent>& hulls,
+                              locks::Mode mode, const IoLocking& locking,
+                              std::vector<LockRef>* held) {
   for (const auto& [stripe, want] : hulls) {
     const StripeTarget& t = layout.stripes[stripe];
     if (uint64_t h = lock_cache_.use_cached(t.server, t.object_id, mode, 0, want)) {
@@ -170,7 +198,10 @@ Status ClientCore::lock_plan(const Layout& layout, std::span<const layout::Objec
       s = Status::error(EPROTO, "server " + std::to_string(t.server) +
                                     " granted a lock that does not cover the request");
     if (!s) {
-      if (s.code() == ESTALE) lock_cache_.forget_server(t.server);
+      if (s.code() == ESTALE) {
+        lock_cache_.forget_server(t.server);
+        drop_server(t.server, s);
+      }
       unlock(*held);
       held->clear();
       return s;
@@ -215,12 +246,30 @@ Status ClientCore::write_pieces(const Layout& layout, std::span<const layout::Fi
   if (plan.empty()) return Status::ok();
   std::lock_guard<std::mutex> lock(mu_);
   HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
-  if (progress_ && locking.enabled)
-    NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PW, locking, &held.refs));
+  const bool locked = progress_ && locking.enabled;
+  if (locked) NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PW, locking, &held.refs));
+  if (disconnected_)
+    return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
+  // Data phase: no lock waits from here on (see flush_mu_).
+  std::lock_guard<std::mutex> data(flush_mu_);
+  const bool cache = locked && locking.write_back && cache_limit_ > 0;
   std::vector<Call> calls;
   calls.reserve(plan.size());
   for (const auto& r : plan) {
     const StripeTarget& t = layout.stripes[r.stripe_index];
+    const ObjectKey key{t.server, t.object_id};
+    if (cache && r.length < kCacheBelow) {
+      // Under our PW lock: keep it; it is sent on flush, callback or limit.
+      uint64_t at = r.object_offset;
+      for (const auto& seg : r.segments) {
+        write_cache_.put(key, at, static_cast<const uint8_t*>(stream) + seg.buffer_offset,
+                         seg.length);
+        at += seg.length;
+      }
+      continue;
+    }
+    // Straight to the server: older cached bytes of the range are superseded.
+    write_cache_.discard(key, r.object_offset, r.object_offset + r.length);
     // Large writes send their data as a message of its own, which the server
     // receives straight into the store; small ones ride in the request.
     const bool bulk = r.length >= kBulkWriteBytes;
@@ -232,7 +281,12 @@ Status ClientCore::write_pieces(const Layout& layout, std::span<const layout::Fi
       c.out_data.push_back({static_cast<const uint8_t*>(stream) + s.buffer_offset, s.length});
     calls.push_back(std::move(c));
   }
-  return run(calls, nullptr);
+  Status sent = calls.empty() ? Status::ok() : run(calls, nullptr);
+  if (sent && cache && write_cache_.dirty_bytes() > cache_limit_) {
+    auto all = write_cache_.take_all();  // over the limit: write everything back
+    sent = send_dirty(*transport_, all);
+  }
+  return sent;
 }
 
 Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf, size_t len,
@@ -272,6 +326,20 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
   HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PR, locking, &held.refs));
+  if (disconnected_)
+    return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
+  // Data phase: our own cached writes to these bytes go out first.
+  std::lock_guard<std::mutex> data(flush_mu_);
+  {
+    std::vector<DirtyObject> dirty;
+    for (const auto& r : plan) {
+      const StripeTarget& t = layout.stripes[r.stripe_index];
+      const ObjectKey key{t.server, t.object_id};
+      if (write_cache_.overlaps(key, r.object_offset, r.object_offset + r.length))
+        dirty.push_back(DirtyObject{key, write_cache_.take(key)});
+    }
+    if (!dirty.empty()) NACRE_RETURN_IF_ERROR(send_dirty(*transport_, dirty));
+  }
   std::vector<Call> calls;
   calls.reserve(plan.size());
   for (const auto& r : plan) {
@@ -307,17 +375,33 @@ Status ClientCore::per_object(const Layout& layout, MsgType type,
                               std::vector<std::vector<uint8_t>>* bodies) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
+  return per_object_locked(layout, type, body_for, bodies);
+}
+
+Status ClientCore::per_object_locked(const Layout& layout, MsgType type,
+                                     const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
+                                     std::vector<std::vector<uint8_t>>* bodies) {
   std::vector<Call> calls;
   for (uint32_t i = 0; i < layout.stripe_count(); ++i)
     calls.push_back(make_call(static_cast<int>(layout.stripes[i].server), type, body_for(i), 0));
   return run(calls, bodies);
 }
 
-Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime) {
+Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime, IoLocking locking) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  std::lock_guard<std::mutex> lock(mu_);
+  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  // PR on every whole object: writers elsewhere flush their cached writes.
+  if (progress_ && locking.enabled)
+    NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PR, locking, &held.refs));
   std::vector<std::vector<uint8_t>> bodies;
-  NACRE_RETURN_IF_ERROR(per_object(layout, MsgType::kObjStat, [&](uint32_t i) {
-    return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
-  }, &bodies));
+  {
+    std::lock_guard<std::mutex> data(flush_mu_);
+    NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
+    NACRE_RETURN_IF_ERROR(per_object_locked(layout, MsgType::kObjStat, [&](uint32_t i) {
+      return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
+    }, &bodies));
+  }
   std::vector<uint64_t> sizes;
   for (const auto& b : bodies) {
     wire::ObjStatReply r;
@@ -328,28 +412,125 @@ Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime) {
   return layout::file_size_from_object_sizes({layout.stripe_size, layout.stripe_count()}, sizes);
 }
 
-Status ClientCore::truncate_objects(const Layout& layout, uint64_t size) {
+Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_range(size, 0));
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
-  return per_object(layout, MsgType::kObjTruncate, [&](uint32_t i) {
+  std::lock_guard<std::mutex> lock(mu_);
+  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  // PW on every whole object: other clients write back and drop their view.
+  if (progress_ && locking.enabled)
+    NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));
+  std::lock_guard<std::mutex> data(flush_mu_);
+  NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));  // our writes land before the cut
+  return per_object_locked(layout, MsgType::kObjTruncate, [&](uint32_t i) {
     return wire::encode_body(wire::ObjTruncateRequest{
         layout.stripes[i].object_id, layout::object_size_for_file_size(g, i, size)});
   }, nullptr);
 }
 
 Status ClientCore::destroy_objects(const Layout& layout) {
+  {
+    std::lock_guard<std::mutex> data(flush_mu_);
+    for (const auto& t : layout.stripes) (void)write_cache_.take(ObjectKey{t.server, t.object_id});
+  }
   return per_object(layout, MsgType::kObjDestroy, [&](uint32_t i) {
     return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
   }, nullptr);
 }
 
 Status ClientCore::sync_objects(const Layout& layout) {
+  NACRE_RETURN_IF_ERROR(flush(layout));
   return per_object(layout, MsgType::kObjSync, [&](uint32_t i) {
     return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
   }, nullptr);
 }
 
+Status ClientCore::flush(const Layout& layout) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> data(flush_mu_);
+  if (disconnected_ && write_cache_.dirty_bytes() == 0) return take_sticky_error();
+  NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
+  return take_sticky_error();
+}
+
+Status ClientCore::flush_layout_locked(const Layout& layout) {
+  std::vector<DirtyObject> dirty;
+  for (const auto& t : layout.stripes) {
+    const ObjectKey key{t.server, t.object_id};
+    auto ex = write_cache_.take(key);
+    if (!ex.empty()) dirty.push_back(DirtyObject{key, std::move(ex)});
+  }
+  if (dirty.empty()) return Status::ok();
+  return send_dirty(*transport_, dirty);
+}
+
+Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects) {
+  std::vector<Call> calls;
+  for (const auto& o : objects)
+    for (const auto& e : o.extents)
+      for (uint64_t done = 0; done < e.data.size();) {
+        const uint64_t n = std::min<uint64_t>(max_rpc_bytes_, e.data.size() - done);
+        const bool bulk = n >= kBulkWriteBytes;
+        Call c = make_call(static_cast<int>(o.key.first),
+                           bulk ? MsgType::kObjWriteBulk : MsgType::kObjWrite,
+                           wire::encode_body(wire::ObjWriteRequest{o.key.second, e.offset + done}),
+                           n);
+        c.bulk = bulk;
+        c.out_data.push_back({e.data.data() + done, static_cast<size_t>(n)});
+        calls.push_back(std::move(c));
+        done += n;
+      }
+  Status s = exchange_all(t, calls, nullptr, kWindow);
+  if (!s) {
+    s = Status::error(s.code() == ESTALE ? ESTALE : EIO,
+                      "write-back of cached writes failed, those writes are lost: " + s.to_string());
+    if (sticky_error_.is_ok()) sticky_error_ = s;
+  }
+  return s;
+}
+
+void ClientCore::flush_for_cancel(const LockRef& ref, transport::ClientTransport& t) {
+  std::lock_guard<std::mutex> data(flush_mu_);
+  const ObjectKey key{ref.server, ref.object};
+  auto ex = write_cache_.take(key);
+  if (ex.empty()) return;
+  std::vector<DirtyObject> dirty;
+  dirty.push_back(DirtyObject{key, std::move(ex)});
+  Status s = send_dirty(t, dirty);  // a failure is kept as the sticky error
+  if (!s) log::warn(s.to_string());
+}
+
+void ClientCore::drop_server(uint32_t server, const Status& why) {
+  std::lock_guard<std::mutex> data(flush_mu_);
+  auto lost = write_cache_.take_server(server);
+  if (lost.empty() || !sticky_error_.is_ok()) return;
+  uint64_t bytes = 0;
+  for (const auto& o : lost)
+    for (const auto& e : o.extents) bytes += e.data.size();
+  sticky_error_ = Status::error(ESTALE, std::to_string(bytes) + " bytes of cached writes to server " +
+                                            std::to_string(server) + " are lost: " + why.to_string());
+}
+
+Status ClientCore::take_sticky_error() {
+  Status s = sticky_error_;
+  sticky_error_ = Status::ok();
+  return s;
+}
+
 Status ClientCore::disconnect() {
+  // Cached writes go out while we still hold their locks.
+  Status flushed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> data(flush_mu_);
+    if (!disconnected_) {
+      auto all = write_cache_.take_all();
+      if (!all.empty()) flushed = send_dirty(*transport_, all);
+    }
+    if (flushed) flushed = take_sticky_error();
+  }
   // No more cancels from here on: DISCONNECT releases every lock we hold.
   if (progress_) progress_->stop();
   Status s = to_every_server(MsgType::kDisconnect);
@@ -358,7 +539,7 @@ Status ClientCore::disconnect() {
   if (progress_) progress_->drain();
   std::lock_guard<std::mutex> lock(mu_);
   disconnected_ = true;  // the servers may be gone: later calls fail fast
-  return s;
+  return flushed ? s : flushed;
 }
 
 Status ClientCore::shutdown_servers() { return to_every_server(MsgType::kShutdown); }

@@ -5,6 +5,7 @@
 
 #include "client/lock_cache.hpp"
 #include "client/lock_progress.hpp"
+#include "client/write_cache.hpp"
 #include "layout/layout_math.hpp"
 #include "transport/transport.hpp"
 #include "wire/messages.hpp"
@@ -15,6 +16,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,9 +37,13 @@ struct OpenFile {
 // ("lockless"). no_expand: ask for exactly the extents touched. Locks are
 // only taken when the core has locking (enable_locking); without it every
 // call is lockless.
+// write_back: small writes under a PW lock may stay in the client's
+// write-back cache until a flush (docs/LOCKS.md, "Client cache"); off, they
+// go straight to the servers (still under locks).
 struct IoLocking {
   bool enabled = true;
   bool no_expand = false;
+  bool write_back = true;
 };
 // The locking an open file asks for through its open flags.
 IoLocking io_locking_for(uint32_t open_flags);
@@ -90,10 +96,29 @@ class ClientCore {
   Status read_pieces(const Layout& layout, std::span<const layout::FilePiece> pieces, void* stream,
                      IoLocking locking = {});
   // File size from every object's size; *mtime gets the latest object mtime.
-  Result<uint64_t> glimpse(const Layout& layout, Timespec* mtime);
-  Status truncate_objects(const Layout& layout, uint64_t size);
+  // With locking, takes PR locks on the whole of every object first, so
+  // other clients' cached writes are flushed and counted.
+  Result<uint64_t> glimpse(const Layout& layout, Timespec* mtime, IoLocking locking = {});
+  // With locking, under PW locks on the whole of every object.
+  Status truncate_objects(const Layout& layout, uint64_t size, IoLocking locking = {});
+  // Drops this client's cached writes to the objects, then destroys them.
   Status destroy_objects(const Layout& layout);
+  // Flushes this client's cached writes to the objects, then makes them durable.
   Status sync_objects(const Layout& layout);
+  // Sends this client's cached writes to the layout's objects (close, and
+  // MPI_File_sync on every rank). Returns a write-back error that happened
+  // in the background (a lock callback's flush) since the last call, once.
+  Status flush(const Layout& layout);
+
+  // Write-back cache limit in bytes (0: every write goes straight to the
+  // servers). Default kDefaultCacheBytes; set before the first write.
+  void set_cache_limit(uint64_t bytes) { cache_limit_ = bytes; }
+  uint64_t cache_limit() const { return cache_limit_; }
+  const WriteCache& write_cache() const { return write_cache_; }
+  static constexpr uint64_t kDefaultCacheBytes = 64ull << 20;
+  // Only per-object pieces shorter than this are cached; larger ones go
+  // straight to the servers (one large RPC either way).
+  static constexpr uint64_t kCacheBelow = 1ull << 20;
   // Sends DISCONNECT to every server (the end of this client's session).
   Status disconnect();
   // Sends SHUTDOWN to every server (standalone server jobs).
@@ -115,6 +140,10 @@ class ClientCore {
   Status per_object(const Layout& layout, wire::MsgType type,
                     const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
                     std::vector<std::vector<uint8_t>>* bodies);
+  // As per_object; REQUIRES mu_.
+  Status per_object_locked(const Layout& layout, wire::MsgType type,
+                           const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
+                           std::vector<std::vector<uint8_t>>* bodies);
 
   Status to_every_server(wire::MsgType type);
   Status read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
@@ -125,7 +154,25 @@ class ClientCore {
   // locks are reused. On error nothing stays in use. REQUIRES mu_.
   Status lock_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
                    locks::Mode mode, const IoLocking& locking, std::vector<LockRef>* held);
+  // As lock_plan, for given per-stripe extents (stripe index -> extent).
+  Status lock_hulls(const Layout& layout, const std::map<uint32_t, locks::Extent>& hulls,
+                    locks::Mode mode, const IoLocking& locking, std::vector<LockRef>* held);
+  // Whole-object locks on every stripe of layout (size queries, truncate).
+  Status lock_whole(const Layout& layout, locks::Mode mode, const IoLocking& locking,
+                    std::vector<LockRef>* held);
   void unlock(const std::vector<LockRef>& held);
+
+  // Write-back. send_dirty sends extents over t (the core's transport, or
+  // the progress thread's); a failure is also kept as the sticky error.
+  // REQUIRES flush_mu_.
+  Status send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects);
+  // Takes and sends the dirty data of the layout's objects. REQUIRES flush_mu_.
+  Status flush_layout_locked(const Layout& layout);
+  // The progress thread's hook before it cancels a lock: flushes the object.
+  void flush_for_cancel(const LockRef& ref, transport::ClientTransport& t);
+  // A server evicted us: its cached writes are lost; remember the error.
+  void drop_server(uint32_t server, const Status& why);
+  Status take_sticky_error();  // REQUIRES flush_mu_
 
   static constexpr size_t kWindow = 64;
   std::unique_ptr<transport::ClientTransport> transport_;
@@ -134,6 +181,14 @@ class ClientCore {
   std::mutex mu_;            // serialises exchanges on the transport
   std::atomic<uint64_t> next_request_{1};
   LockCache lock_cache_;
+  WriteCache write_cache_;
+  uint64_t cache_limit_ = kDefaultCacheBytes;
+  // Orders every send of file data (cached or not) and the reads that must
+  // see it: held for the data phase of each read/write call and by every
+  // flush (the progress thread's too). Lock order: mu_ before flush_mu_;
+  // nobody waits for a lock grant while holding flush_mu_.
+  std::mutex flush_mu_;
+  Status sticky_error_;  // guarded by flush_mu_: a background write-back failure
   std::unique_ptr<LockProgress> progress_;  // null: no locking
   bool disconnected_ = false;  // guarded by mu_
 };

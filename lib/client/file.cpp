@@ -63,7 +63,7 @@ Status File::sync() {
 Result<uint64_t> File::size() {
   if (!state_) return not_open();
   Timespec mtime;
-  auto s = core_->glimpse(state_->layout, &mtime);
+  auto s = core_->glimpse(state_->layout, &mtime, client::io_locking_for(state_->flags));
   if (!s) return s.status().with_context("size of " + state_->path);
   return s;
 }
@@ -72,12 +72,15 @@ Status File::set_size(uint64_t size) {
   if (!state_) return not_open();
   if (!(state_->flags & open_flags::kWrite))
     return Status::error(EBADF, "set_size of " + state_->path + ": not open for writing");
-  return core_->truncate_objects(state_->layout, size).with_context("set_size of " + state_->path);
+  return core_->truncate_objects(state_->layout, size, client::io_locking_for(state_->flags))
+      .with_context("set_size of " + state_->path);
 }
 
 Status File::close() {
   if (!state_) return Status::ok();
   std::unique_ptr<client::OpenFile> st = std::move(state_);
+  // Cached writes go out first; a failure is reported, the handle still closes.
+  Status flushed = core_->flush(st->layout).with_context("close " + st->path);
   wire::ReleaseReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(wire::MsgType::kClose, wire::CloseRequest{st->ino}, &rep)
                             .with_context("close " + st->path));
@@ -86,7 +89,7 @@ Status File::close() {
     if (!l.stripes.empty())
       NACRE_RETURN_IF_ERROR(core_->destroy_objects(l).with_context("close " + st->path));
   }
-  return Status::ok();
+  return flushed;
 }
 
 }  // namespace nacre

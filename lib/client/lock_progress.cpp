@@ -11,8 +11,12 @@
 namespace nacre::client {
 
 LockProgress::LockProgress(std::unique_ptr<transport::ClientTransport> transport,
-                           LockCache& cache, std::function<uint64_t()> next_request_id)
-    : transport_(std::move(transport)), cache_(cache), next_request_id_(std::move(next_request_id)) {}
+                           LockCache& cache, std::function<uint64_t()> next_request_id,
+                           LockProgressHooks hooks)
+    : transport_(std::move(transport)),
+      cache_(cache),
+      next_request_id_(std::move(next_request_id)),
+      hooks_(std::move(hooks)) {}
 
 LockProgress::~LockProgress() { stop(); }
 
@@ -62,6 +66,7 @@ bool LockProgress::poll_once() {
     work = true;
   }
   for (const auto& ref : cache_.take_cancels()) {
+    if (hooks_.before_cancel) hooks_.before_cancel(ref, *transport_);
     send_cancel(ref);
     work = true;
   }
@@ -97,7 +102,10 @@ void LockProgress::send_cancel(const LockRef& ref) {
   ++cancels_sent_;
   if (s) return;
   // ENOENT: the server no longer has it; ESTALE: this client was evicted.
-  if (s.code() == ESTALE) cache_.forget_server(ref.server);
+  if (s.code() == ESTALE) {
+    cache_.forget_server(ref.server);
+    if (hooks_.on_evicted) hooks_.on_evicted(ref.server, s);
+  }
   if (s.code() != ENOENT && s.code() != ESTALE)
     log::warn("cancelling lock " + std::to_string(ref.handle) + " on object " +
               std::to_string(ref.object) + " at server " + std::to_string(ref.server) + ": " +

@@ -5,8 +5,9 @@
 // It owns a transport of its own over the same communicator as the client
 // core's (MPI_THREAD_MULTIPLE), so it never waits for the core's mutex: a
 // client blocked in a lock request still answers callbacks for its other
-// locks. On a callback it would flush dirty data under the lock and drop
-// cached pages; the client has no data cache yet, so it only cancels.
+// locks. Before it cancels a lock it calls the before_cancel hook, which
+// writes back the client's cached writes to that object (over this
+// thread's transport).
 #pragma once
 
 #include "client/lock_cache.hpp"
@@ -20,12 +21,20 @@
 
 namespace nacre::client {
 
+// What the client core does around cancels (called on the progress thread).
+struct LockProgressHooks {
+  // Before LOCK_CANCEL of ref: write back cached data under it, over t.
+  std::function<void(const LockRef& ref, transport::ClientTransport& t)> before_cancel;
+  // The server evicted this client (a cancel got ESTALE).
+  std::function<void(uint32_t server, const Status& why)> on_evicted;
+};
+
 class LockProgress {
  public:
   // next_request_id: the request id allocator shared with the client core
   // (thread-safe), so reply tags never collide.
   LockProgress(std::unique_ptr<transport::ClientTransport> transport, LockCache& cache,
-               std::function<uint64_t()> next_request_id);
+               std::function<uint64_t()> next_request_id, LockProgressHooks hooks = {});
   ~LockProgress();  // stop()
   LockProgress(const LockProgress&) = delete;
   LockProgress& operator=(const LockProgress&) = delete;
@@ -53,6 +62,7 @@ class LockProgress {
   std::unique_ptr<transport::ClientTransport> transport_;
   LockCache& cache_;
   std::function<uint64_t()> next_request_id_;
+  LockProgressHooks hooks_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> paused_{false};

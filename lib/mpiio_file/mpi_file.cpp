@@ -469,10 +469,11 @@ Status MpiFile::preallocate(MPI_Offset size) {
 
 Status MpiFile::sync() {
   if (!st_) return Status::error(EBADF, "sync: MPI-IO file is not open");
-  // Writes are write-through: once every rank is here, one sync of every
-  // object covers all of them.
+  // Every rank writes back what its client cache holds; once every rank is
+  // here, one sync of every object covers all of them.
+  Status local = st_->core->flush(st_->file.layout());
   MPI_Barrier(st_->comm);
-  Status local = st_->rank == 0 ? st_->file.sync() : Status::ok();
+  if (local && st_->rank == 0) local = st_->file.sync();
   return agree(st_->comm, local);
 }
 

@@ -95,6 +95,8 @@ Status Config::validate() const {
   if (max_rpc_bytes < (64u << 10) || max_rpc_bytes > wire::kMaxDataBytes)
     return bad("transport.max_rpc_bytes", "must be between 64 KiB and 16 MiB (got " +
                                               std::to_string(max_rpc_bytes) + ")");
+  if (cache_max > (64ull << 30))
+    return bad("client.cache_max", "must be at most 64 GiB (got " + std::to_string(cache_max) + ")");
   if (replicas < 0 || replicas > 16)
     return bad("deployment.replicas", "must be between 1 and 16 (got " + std::to_string(replicas) + ")");
   if (deployment == DeploymentType::kScratch && replicas > 1)
@@ -131,7 +133,7 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
   }
   static const std::set<std::string> known = {
       "runtime.servers", "store.kind", "store.dir", "store.reserve", "layout.stripe_size", "layout.stripe_count",
-      "transport.max_rpc_bytes", "client.address", "log.level", "deployment.type",
+      "transport.max_rpc_bytes", "client.address", "client.cache_max", "log.level", "deployment.type",
       "deployment.replicas"};
   static const std::set<std::string> sections = {"runtime", "store", "layout", "transport",
                                                  "client", "log", "deployment"};
@@ -179,6 +181,10 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
         max_rpc_bytes = *n;
       } else if (key == "client.address") {
         address = *txt;
+      } else if (key == "client.cache_max") {
+        auto n = parse_size(key, *txt);
+        if (!n) return n.status();
+        cache_max = *n;
       } else if (key == "log.level") {
         log_level = *txt;
       } else if (key == "deployment.type") {
@@ -242,6 +248,11 @@ Status Config::merge_environment() {
     max_rpc_bytes = *n;
   }
   if (const char* v = env(kEnvAddress)) address = v;
+  if (const char* v = env(kEnvCacheMax)) {
+    auto n = parse_size(kEnvCacheMax, v);
+    if (!n) return n.status();
+    cache_max = *n;
+  }
   if (const char* v = env(kEnvLogLevel)) log_level = v;
   if (const char* v = env(kEnvDeployment)) {
     auto d = parse_deployment(kEnvDeployment, v);

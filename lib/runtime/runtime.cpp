@@ -117,6 +117,7 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
   impl->core = std::make_shared<client::ClientCore>(
       std::make_unique<transport::MpiClientTransport>(impl->nacre_comm, config.servers),
       config.max_rpc_bytes);
+  impl->core->set_cache_limit(config.cache_max);
   impl->fs = FileSystem(impl->core);
   return Runtime(std::move(impl));
 }

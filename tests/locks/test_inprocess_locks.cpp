@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -114,6 +115,9 @@ TEST_CASE("an unresponsive holder is evicted, the waiter proceeds, the holder's 
   REQUIRE(w.is_ok());
   std::vector<uint8_t> data(128 << 10, 7), got(128 << 10);
   REQUIRE(w->write_at(0, data.data(), data.size()).is_ok());
+  REQUIRE(w->sync().is_ok());  // on the servers: survives the eviction
+  REQUIRE(w->write_at(1 << 20, data.data(), 4096).is_ok());  // cached only: lost with it
+  CHECK(c.core(0).write_cache().dirty_bytes() == 4096);
   c.core(0).lock_progress()->set_paused(true);  // client 0 stops answering callbacks
   auto r = c.fs(1).open("/evict", open_flags::kReadWrite);
   REQUIRE(r.is_ok());
@@ -122,12 +126,23 @@ TEST_CASE("an unresponsive holder is evicted, the waiter proceeds, the holder's 
   const auto waited = std::chrono::steady_clock::now() - t0;
   CHECK(got == data);  // written before the eviction: kept
   CHECK(waited >= std::chrono::milliseconds(250));
-  c.core(0).lock_progress()->set_paused(false);
+  auto* progress = c.core(0).lock_progress();
+  const uint64_t cancels = progress->cancels_sent();
+  progress->set_paused(false);
+  // The held-back callback is handled now (write-back and cancel meet ESTALE).
+  for (int i = 0; i < 5000 && progress->cancels_sent() == cancels; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(progress->cancels_sent() > cancels);
   auto again = w->write_at(0, data.data(), 10);
   REQUIRE_FALSE(again.is_ok());
   CHECK(again.status().code() == ESTALE);
   CHECK(again.status().message().find("evicted by server") != std::string::npos);
   MESSAGE(again.status().to_string());
+  // The cached write made before going silent is reported lost, once.
+  Status lost = w->sync();
+  CHECK(lost.code() == ESTALE);
+  CHECK(lost.message().find("lost") != std::string::npos);
+  MESSAGE(lost.to_string());
   // The servers stay up and serve the others.
   REQUIRE(r->write_at(0, data.data(), 4096).is_ok());
   auto third = c.fs(2).open("/evict", open_flags::kRead);
@@ -135,6 +150,92 @@ TEST_CASE("an unresponsive holder is evicted, the waiter proceeds, the holder's 
   REQUIRE(third->read_at(0, got.data(), 4096).is_ok());
   CHECK(got[0] == 7);
   CHECK(c.fs(2).stat("/evict").is_ok());
+}
+
+
+TEST_CASE("write-back: small writes stay cached until another client needs them") {
+  LoopbackCluster c(2, 2, 1 << 20, {64 << 10, -1, -1});
+  enable_locks(c, 2);
+  auto w = c.fs(0).create("/wb");
+  REQUIRE(w.is_ok());
+  std::vector<uint8_t> rec(4096);
+  for (int i = 0; i < 64; ++i) {
+    rec.assign(rec.size(), static_cast<uint8_t>(i + 1));
+    REQUIRE(w->write_at(static_cast<uint64_t>(i) * 4096, rec.data(), rec.size()).is_ok());
+  }
+  CHECK(c.core(0).write_cache().dirty_bytes() == 64 * 4096);
+  // Another client's size query and stat see every cached byte.
+  auto r = c.fs(1).open("/wb", open_flags::kRead);
+  REQUIRE(r.is_ok());
+  auto size = r->size();
+  REQUIRE(size.is_ok());
+  CHECK(*size == 64 * 4096);
+  CHECK(c.core(0).write_cache().dirty_bytes() == 0);  // the callbacks flushed it
+  auto st = c.fs(1).stat("/wb");
+  REQUIRE(st.is_ok());
+  CHECK(st->size == 64 * 4096);
+  std::vector<uint8_t> got(64 * 4096);
+  auto n = r->read_at(0, got.data(), got.size());
+  REQUIRE(n.is_ok());
+  CHECK(*n == got.size());
+  for (int i = 0; i < 64; ++i) CHECK(got[static_cast<size_t>(i) * 4096 + 17] == i + 1);
+  // The writer reads its own cached writes too.
+  rec.assign(rec.size(), 0xEE);
+  REQUIRE(w->write_at(100, rec.data(), 10).is_ok());
+  CHECK(c.core(0).write_cache().dirty_bytes() == 10);
+  std::vector<uint8_t> mine(20);
+  REQUIRE(w->read_at(95, mine.data(), mine.size()).is_ok());
+  CHECK(mine[4] == 1);
+  CHECK(mine[5] == 0xEE);
+  CHECK(mine[14] == 0xEE);
+  CHECK(mine[15] == 1);
+}
+
+TEST_CASE("write-back: the cache limit bounds the client's memory; write-through caches nothing") {
+  LoopbackCluster c(2, 1, 1 << 20, {64 << 10, -1, -1});
+  enable_locks(c, 1);
+  c.core(0).set_cache_limit(256 << 10);
+  auto f = c.fs(0).create("/limit");
+  REQUIRE(f.is_ok());
+  std::vector<uint8_t> rec(4096, 3);
+  uint64_t peak = 0;
+  for (int i = 0; i < 512; ++i) {
+    REQUIRE(f->write_at(static_cast<uint64_t>(i) * 4096, rec.data(), rec.size()).is_ok());
+    peak = std::max(peak, c.core(0).write_cache().dirty_bytes());
+  }
+  CHECK(peak <= 256 << 10);
+  CHECK(peak > 0);
+  REQUIRE(f->close().is_ok());
+  CHECK(c.core(0).write_cache().dirty_bytes() == 0);  // close wrote the rest back
+  auto g = c.fs(0).open("/limit", open_flags::kReadWrite | open_flags::kWriteThrough);
+  REQUIRE(g.is_ok());
+  REQUIRE(g->write_at(0, rec.data(), rec.size()).is_ok());
+  CHECK(c.core(0).write_cache().dirty_bytes() == 0);
+  auto sz = g->size();
+  REQUIRE(sz.is_ok());
+  CHECK(*sz == 512 * 4096);
+}
+
+TEST_CASE("write-back: truncate by another client lands after the cached writes") {
+  LoopbackCluster c(2, 2, 1 << 20, {64 << 10, -1, -1});
+  enable_locks(c, 2);
+  auto w = c.fs(0).create("/cut");
+  REQUIRE(w.is_ok());
+  std::vector<uint8_t> rec(8192, 5);
+  REQUIRE(w->write_at(0, rec.data(), rec.size()).is_ok());
+  CHECK(c.core(0).write_cache().dirty_bytes() == 8192);
+  auto t = c.fs(1).open("/cut", open_flags::kReadWrite);
+  REQUIRE(t.is_ok());
+  REQUIRE(t->set_size(1000).is_ok());
+  CHECK(c.core(0).write_cache().dirty_bytes() == 0);
+  auto sz = w->size();
+  REQUIRE(sz.is_ok());
+  CHECK(*sz == 1000);
+  std::vector<uint8_t> got(8192, 0xFF);
+  auto n = w->read_at(0, got.data(), got.size());
+  REQUIRE(n.is_ok());
+  CHECK(*n == 1000);
+  CHECK(got[999] == 5);
 }
 
 }  // TEST_SUITE

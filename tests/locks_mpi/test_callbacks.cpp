@@ -18,6 +18,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <unistd.h>
+
 namespace {
 
 std::shared_ptr<nacre::client::ClientCore> core_of(const nacre::File& f) {
@@ -86,6 +88,9 @@ int main(int argc, char** argv) {
     REQUIRE_OK(g);
     if (env.rank == 0) {
       CHECK_OK(g->write_at(0, data.data(), len));
+      CHECK_OK(g->sync());  // on the servers: survives the eviction
+      CHECK_OK(g->write_at(len, data.data(), 4096));  // cached only: lost with the eviction
+      CHECK(core_of(*g)->write_cache().dirty_bytes() == 4096);
       core_of(*g)->lock_progress()->set_paused(true);
     }
     env.barrier();
@@ -112,12 +117,24 @@ int main(int argc, char** argv) {
     }
     env.barrier();
     if (env.rank == 0) {
-      core_of(*g)->lock_progress()->set_paused(false);
+      auto* progress = core_of(*g)->lock_progress();
+      const uint64_t cancels = progress->cancels_sent();
+      progress->set_paused(false);
+      // The held-back callbacks are handled now: write-back and cancel both
+      // meet ESTALE. Wait for that (bounded), then I/O fails at once.
+      for (int i = 0; i < 5000 && progress->cancels_sent() == cancels; ++i) usleep(1000);
+      CHECK(progress->cancels_sent() > cancels);
       auto w = g->write_at(0, data.data(), 4096);
       CHECK(!w.is_ok());
       CHECK(w.status().code() == ESTALE);
       CHECK(w.status().message().find("evicted by server") != std::string::npos);
       std::printf("part 2: the evicted holder's write: %s\n", w.status().to_string().c_str());
+      // The cached write it made before going silent is reported lost.
+      nacre::Status lost = g->sync();
+      CHECK(!lost.is_ok());
+      CHECK(lost.code() == ESTALE);
+      CHECK(lost.message().find("lost") != std::string::npos);
+      std::printf("part 2: its sync: %s\n", lost.to_string().c_str());
       std::fflush(stdout);
     } else {
       // The others still read and write the file.

@@ -18,7 +18,10 @@
 //    (the last of each writer), or, if none covered it, what the previous
 //    round showed; all ranks must see the same bytes.
 //
-//   test_torture --servers N [--seed S] [--ops N] [--rounds R] [--lockless]
+// By default clients cache small writes under their PW locks (write-back);
+// --write-through sends every write at once (still under locks).
+//
+//   test_torture --servers N [--seed S] [--ops N] [--rounds R] [--lockless] [--write-through]
 #include "mpi/mpi_check.hpp"
 
 #include <algorithm>
@@ -122,17 +125,22 @@ int main(int argc, char** argv) {
   const int ops = std::atoi(mpicheck::arg_value(args, "--ops", "1200").c_str());
   const int rounds = std::max(1, std::atoi(mpicheck::arg_value(args, "--rounds", "8").c_str()));
   const bool lockless = std::find(args.begin(), args.end(), "--lockless") != args.end();
+  const bool write_through = std::find(args.begin(), args.end(), "--write-through") != args.end();
 
   return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {
     if (env.rank == 0) {
       std::printf("mpi.locks.torture: seed %" PRIu64 " (--seed to replay), %d clients, %d ops "
                   "each in %d rounds, %s, MPI thread level %d\n",
-                  seed, env.size, ops, rounds, lockless ? "lockless" : "POSIX locks", provided);
+                  seed, env.size, ops, rounds,
+                  lockless ? "lockless" : write_through ? "POSIX locks, write-through"
+                                                        : "POSIX locks, write-back cache",
+                  provided);
       std::fflush(stdout);
     }
     REQUIRE(provided == MPI_THREAD_MULTIPLE);
     uint32_t flags = nacre::open_flags::kReadWrite | nacre::open_flags::kCreate;
     if (lockless) flags |= nacre::open_flags::kLockless;
+    if (write_through) flags |= nacre::open_flags::kWriteThrough;
     if (env.rank == 0) REQUIRE_OK(env.fs.create("/torture"));
     env.barrier();
     auto f = env.fs.open("/torture", flags);

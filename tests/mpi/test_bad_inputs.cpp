@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
     // Bad open flags: EINVAL.
     for (uint32_t flags : {0u, open_flags::kCreate, open_flags::kCreate | open_flags::kExclusive,
                            open_flags::kTruncate, open_flags::kRead | open_flags::kTruncate,
-                           open_flags::kRead | 128u, open_flags::kReadWrite | 0x80000000u})
+                           open_flags::kRead | 256u, open_flags::kReadWrite | 0x80000000u})
       CHECK_ERRNO_PATH(fs.open(file, flags), EINVAL, file);
     CHECK_ERRNO(fs.open(top + "/newflags", 0), EINVAL);
     CHECK_ERRNO(fs.stat(top + "/newflags"), ENOENT);

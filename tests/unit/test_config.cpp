@@ -152,6 +152,12 @@ TEST_CASE("sizes are accepted as integers and as unit strings") {
   REQUIRE(cfg.merge_toml("[transport]\nmax_rpc_bytes = \"64KiB\"", "t.toml").is_ok());
   CHECK(cfg.max_rpc_bytes == (64u << 10));
   CHECK(cfg.validate().is_ok());
+  CHECK(cfg.cache_max == (64u << 20));  // the default
+  REQUIRE(cfg.merge_toml("[client]\ncache_max = \"1GiB\"", "t.toml").is_ok());
+  CHECK(cfg.cache_max == (1ull << 30));
+  REQUIRE(cfg.merge_toml("[client]\ncache_max = 0", "t.toml").is_ok());
+  CHECK(cfg.cache_max == 0);
+  CHECK(cfg.validate().is_ok());
 }
 
 TEST_CASE("every bad value is EINVAL naming its key") {
@@ -190,6 +196,8 @@ TEST_CASE("every bad value is EINVAL naming its key") {
       {"[transport]\nmax_rpc_bytes = \"17MiB\"", "transport.max_rpc_bytes"},
       {"[transport]\nmax_rpc_bytes = \"lots\"", "transport.max_rpc_bytes"},
       {"[client]\naddress = 2.5", "client.address"},
+      {"[client]\ncache_max = \"65GiB\"", "client.cache_max"},
+      {"[client]\ncache_max = \"much\"", "client.cache_max"},
       {"[client]\naddress = { host = \"x\" }", "client.address"},
       {"[log]\nlevel = \"verbose\"", "log.level"},
       {"[log]\nlevel = \"\"", "log.level"},
