@@ -274,6 +274,11 @@ NACRE_API int nacre_get_layout(nacre_runtime_t* rt, const char* path, nacre_layo
 #define NACRE_O_CREAT 4  /* create if missing */
 #define NACRE_O_EXCL 8   /* with CREAT: EEXIST if present */
 #define NACRE_O_TRUNC 16 /* truncate to 0 (needs write access) */
+/* Locking and caching of this handle (docs/LOCKS.md; the default is POSIX
+ * consistency with client write-back caching under locks). */
+#define NACRE_O_LOCKLESS 32      /* no locks, no cache (application synchronises) */
+#define NACRE_O_NOEXPAND 64      /* locks cover exactly the bytes touched */
+#define NACRE_O_WRITETHROUGH 128 /* locks, but every write goes out at once */
 
 /* Opens (or creates, with NACRE_O_CREAT) a file. layout (NULL = inherit) is
  * used only when the call creates the file. On success *file is a new handle
