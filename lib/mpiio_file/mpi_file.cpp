@@ -293,21 +293,28 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
   }
   // Phase 2: the I/O.
   Status s;
-  if (collective) {
+  if (collective && !st.atomic) {
     NACRE_RETURN_IF_ERROR(agree(st.comm, local));
     TwoPhaseContext ctx{st.comm, st.core.get(), &st.file.layout(), st.hints.cb, &st.agg_buffer};
     s = write ? two_phase_write(ctx, st.extents, stream, &st.stats)
               : two_phase_read(ctx, st.extents, stream, &st.stats);
     if (!s) return s.with_context(what);
   } else {
-    NACRE_RETURN_IF_ERROR(local);
+    // Independent calls, and collective calls in atomic mode: each rank's
+    // whole access is one vectored call under its PR/PW extent locks on
+    // every object it touches, so concurrent conflicting accesses see it
+    // all or nothing (docs/LOCKS.md). Two-phase aggregation would split a
+    // rank's access over aggregators and lose that.
+    if (collective) NACRE_RETURN_IF_ERROR(agree(st.comm, local));
+    else NACRE_RETURN_IF_ERROR(local);
     if (nbytes > 0) {
       st.pieces.clear();
       for (const auto& e : st.extents) st.pieces.push_back({e.offset, e.length});
       s = write ? st.core->write_pieces(st.file.layout(), st.pieces, stream)
                 : st.core->read_pieces(st.file.layout(), st.pieces, stream);
-      if (!s) return s.with_context(what);
     }
+    if (collective) s = agree(st.comm, s);
+    if (!s) return s.with_context(what);
   }
   uint64_t max_end = 0;
   for (const auto& e : st.extents) max_end = std::max(max_end, e.end());
