@@ -178,6 +178,7 @@ struct Options {
   int reps = 3;
   std::string local_dir = "/tmp";
   std::string patterns = "checkpoint,ior_hdf5";
+  std::string systems = "nacre,mpio";
   bool smoke = false;
 };
 
@@ -236,9 +237,11 @@ int run(const Options& o) {
     const std::string component = mpiio_component();
 
     std::vector<std::unique_ptr<System>> systems;
-    systems.push_back(std::make_unique<NacreSystem>(rt->fs(), tag, config->servers));
-    systems.push_back(std::make_unique<MpioSystem>(component, o.local_dir, tag));
-    const std::string base = systems[1]->name();
+    if (o.systems.find("nacre") != std::string::npos)
+      systems.push_back(std::make_unique<NacreSystem>(rt->fs(), tag, config->servers));
+    auto mpio = std::make_unique<MpioSystem>(component, o.local_dir, tag);
+    const std::string base = mpio->name();
+    if (o.systems.find("mpio") != std::string::npos) systems.push_back(std::move(mpio));
 
     std::vector<std::unique_ptr<Pattern>> patterns;
     if (o.patterns.find("checkpoint") != std::string::npos)
@@ -306,6 +309,7 @@ int main(int argc, char** argv) {
   app.add_option("--reps", o.reps, "repetitions per system (interleaved)")->check(CLI::Range(1, 100));
   app.add_option("--local-dir", o.local_dir, "directory of the MPI-IO driver's files (/tmp)");
   app.add_option("--patterns", o.patterns, "checkpoint,ior_hdf5");
+  app.add_option("--systems", o.systems, "nacre,mpio (one alone: profiling)");
   app.add_option("--reserve", o.reserve, "memory each Nacre server faults in at start (auto)")
       ->transform(CLI::AsSizeValue(false));
   app.add_flag("--no-reserve", o.no_reserve, "fresh server memory (measures first touch)");
