@@ -12,6 +12,7 @@
 #
 #   benchmarks/jobs/bench_hdf5.sh [--np 6] [--pairs 1] [--keep-logs DIR] [job options...]
 #   benchmarks/jobs/bench_hdf5.sh --smoke          # ctest bench.hdf5.smoke
+#   benchmarks/jobs/bench_hdf5.sh --merge DIR      # only the table, from kept logs
 #
 # Job options go to nacre-bench-hdf5 (--ckpt-size, --ior-block, --reps, ...).
 # Binary: $NACRE_BENCH_HDF5, else $NACRE_BUILD_DIR/benchmarks/jobs/, else
@@ -21,17 +22,18 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${NACRE_BUILD_DIR:-$here/../../build}"
 exe="${NACRE_BENCH_HDF5:-$build/benchmarks/jobs/nacre-bench-hdf5}"
-np=6 pairs=1 keep="" smoke=0 args=()
+np=6 pairs=1 keep="" smoke=0 merge="" args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --np) np="$2"; shift 2 ;;
     --pairs) pairs="$2"; shift 2 ;;
     --keep-logs) keep="$2"; shift 2 ;;
+    --merge) merge="$2"; shift 2 ;;
     --smoke) smoke=1; args+=("$1"); shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
-[ -x "$exe" ] || { echo "bench_hdf5.sh: missing $exe (build nacre-bench-hdf5)" >&2; exit 1; }
+[ -n "$merge" ] || [ -x "$exe" ] || { echo "bench_hdf5.sh: missing $exe (build nacre-bench-hdf5)" >&2; exit 1; }
 per_job_timeout=1800
 [ "$smoke" = 1 ] && per_job_timeout=55
 
@@ -44,6 +46,7 @@ cleanup() { [ -n "$keep" ] && mkdir -p "$keep" && cp "$logs"/*.log "$keep"/ 2>/d
 trap cleanup EXIT
 
 failed=0
+[ -n "$merge" ] && { rm -rf "$logs"; logs="$merge"; keep=""; pairs=0; trap - EXIT; }
 for ((i = 1; i <= pairs; i++)); do
   for io in ompio romio321; do
     log="$logs/run$i-$io.log"
@@ -71,7 +74,10 @@ function median(list,   n, a, i, j, t) {
   for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-FNR == 1 { job = FILENAME; sub(".*/", "", job); sub("\\.log$", "", job); comp = job ~ /romio/ ? "romio" : "ompio" }
+FNR == 1 {
+  job = FILENAME; sub(".*/", "", job); sub("\\.log$", "", job); comp = job ~ /romio/ ? "romio" : "ompio"
+  order[++nj] = job
+}
 /^NACRE_RESULT / {
   m = val($0, "metric"); s = val($0, "system"); v = val($0, "median")
   if (!(m in seen)) { seen[m] = 1; metrics[++nm] = m }
@@ -83,7 +89,9 @@ END {
   printf "\n%-18s %-16s %12s %14s %14s\n", "metric", "job", "nacre MiB/s", "baseline MiB/s", "nacre/baseline"
   for (k = 1; k <= nm; k++) {
     m = metrics[k]
-    for (j in jobs) if ((j, m) in nacre && (j, m) in base && base[j, m] > 0) {
+    for (o = 1; o <= nj; o++) {
+      j = order[o]
+      if (!((j, m) in nacre) || !((j, m) in base) || base[j, m] <= 0) continue
       r = nacre[j, m] / base[j, m]
       printf "%-18s %-16s %12.0f %14.0f %14.2f\n", m, j, nacre[j, m], base[j, m], r
       ratios[m, jobs[j]] = ratios[m, jobs[j]] " " r; bases[m, jobs[j]] = bases[m, jobs[j]] " " base[j, m]
