@@ -35,6 +35,11 @@ class NACRE_API File {
   // Writes len bytes at offset; all or nothing per stripe object. Returns len.
   // Errors: EBADF (not open for writing), EFBIG (offset+len > kMaxFileSize).
   Result<size_t> write_at(uint64_t offset, const void* buf, size_t len);
+  // Writes len bytes at the current end of file and returns the offset they
+  // went to (POSIX O_APPEND): concurrent appends from any rank or job never
+  // overlap. Under locks (the default); with kLockless appends from several
+  // clients may overlap. Errors as write_at.
+  Result<uint64_t> append(const void* buf, size_t len);
   // Reads up to len bytes at offset; holes read as zeros; returns fewer bytes
   // only at end of file (0 at or past it).
   Result<size_t> read_at(uint64_t offset, void* buf, size_t len);

@@ -294,6 +294,10 @@ NACRE_API int nacre_create(nacre_runtime_t* rt, const char* path, uint32_t mode,
  * failure. EBADF: not open for writing; EFBIG: beyond the largest file. */
 NACRE_API int nacre_pwrite(nacre_file_t* file, const void* buf, size_t count, int64_t offset,
                            size_t* nbytes);
+/* Appends count bytes of buf at the current end of file (POSIX O_APPEND:
+ * concurrent appends never overlap, under locks). *offset (may be NULL)
+ * gets the offset they went to. */
+NACRE_API int nacre_append(nacre_file_t* file, const void* buf, size_t count, int64_t* offset);
 /* Reads up to count bytes at offset into buf; holes read as zeros. *nbytes
  * (may be NULL) gets the bytes read: fewer than count only at end of file
  * (0 at or past it). */

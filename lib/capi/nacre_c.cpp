@@ -484,6 +484,17 @@ int nacre_pwrite(nacre_file_t* file, const void* buf, size_t count, int64_t offs
   });
 }
 
+int nacre_append(nacre_file_t* file, const void* buf, size_t count, int64_t* offset) {
+  return guard("nacre_append", [&]() -> int {
+    if (offset) *offset = -1;
+    NACRE_NEED(file, "nacre_append", "null file");
+    auto at = file->file.append(buf, count);
+    if (!at) return fail(at.status());
+    if (offset) *offset = static_cast<int64_t>(*at);
+    return 0;
+  });
+}
+
 int nacre_pread(nacre_file_t* file, void* buf, size_t count, int64_t offset, size_t* nbytes) {
   return guard("nacre_pread", [&]() -> int {
     if (nbytes) *nbytes = 0;

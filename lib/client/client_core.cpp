@@ -241,13 +241,24 @@ Status ClientCore::write_pieces(const Layout& layout, std::span<const layout::Fi
                                 const void* stream, IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   for (const auto& p : pieces) NACRE_RETURN_IF_ERROR(check_range(p.file_offset, p.length));
+  std::lock_guard<std::mutex> lock(mu_);
+  return write_pieces_locked(layout, pieces, stream, locking, false);
+}
+
+Status ClientCore::write_pieces_locked(const Layout& layout,
+                                       std::span<const layout::FilePiece> pieces,
+                                       const void* stream, IoLocking locking,
+                                       bool caller_holds_locks) {
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   auto plan = layout::plan_pieces(g, pieces, max_rpc_bytes_);
   if (plan.empty()) return Status::ok();
-  std::lock_guard<std::mutex> lock(mu_);
   HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
   const bool locked = progress_ && locking.enabled;
-  if (locked) NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PW, locking, &held.refs));
+  // A caller holding PW locks that cover the pieces must not ask again: a
+  // callback may have marked them since, and a new request would then wait
+  // for our own lock.
+  if (locked && !caller_holds_locks)
+    NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PW, locking, &held.refs));
   if (disconnected_)
     return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
   // Data phase: no lock waits from here on (see flush_mu_).
@@ -394,6 +405,29 @@ Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime, IoLo
   // PR on every whole object: writers elsewhere flush their cached writes.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PR, locking, &held.refs));
+  return glimpse_locked(layout, mtime);
+}
+
+Result<uint64_t> ClientCore::append(const Layout& layout, const void* buf, size_t len,
+                                    IoLocking locking) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  std::lock_guard<std::mutex> lock(mu_);
+  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  // PW on every whole object: no other client writes or appends until this
+  // append's data is in place (or cached under these locks).
+  if (progress_ && locking.enabled)
+    NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));
+  Timespec ignored;
+  auto size = glimpse_locked(layout, &ignored);
+  if (!size) return size.status();
+  NACRE_RETURN_IF_ERROR(check_range(*size, len));
+  const layout::FilePiece one{*size, len};
+  NACRE_RETURN_IF_ERROR(write_pieces_locked(layout, std::span<const layout::FilePiece>(&one, 1),
+                                            buf, locking, /*caller_holds_locks=*/true));
+  return *size;
+}
+
+Result<uint64_t> ClientCore::glimpse_locked(const Layout& layout, Timespec* mtime) {
   std::vector<std::vector<uint8_t>> bodies;
   {
     std::lock_guard<std::mutex> data(flush_mu_);

@@ -99,6 +99,11 @@ class ClientCore {
   // With locking, takes PR locks on the whole of every object first, so
   // other clients' cached writes are flushed and counted.
   Result<uint64_t> glimpse(const Layout& layout, Timespec* mtime, IoLocking locking = {});
+  // Appends len bytes at the end of the file; returns the offset they went
+  // to. With locking, under PW locks on the whole of every object, so
+  // concurrent appends from any client never overlap (POSIX O_APPEND).
+  Result<uint64_t> append(const Layout& layout, const void* buf, size_t len,
+                          IoLocking locking = {});
   // With locking, under PW locks on the whole of every object.
   Status truncate_objects(const Layout& layout, uint64_t size, IoLocking locking = {});
   // Drops this client's cached writes to the objects, then destroys them.
@@ -140,6 +145,11 @@ class ClientCore {
   Status per_object(const Layout& layout, wire::MsgType type,
                     const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
                     std::vector<std::vector<uint8_t>>* bodies);
+  // write_pieces and glimpse without taking mu_. REQUIRES mu_; the caller
+  // holds whatever locks it needs beyond those write_pieces_locked takes.
+  Status write_pieces_locked(const Layout& layout, std::span<const layout::FilePiece> pieces,
+                             const void* stream, IoLocking locking, bool caller_holds_locks);
+  Result<uint64_t> glimpse_locked(const Layout& layout, Timespec* mtime);
   // As per_object; REQUIRES mu_.
   Status per_object_locked(const Layout& layout, wire::MsgType type,
                            const std::function<std::vector<uint8_t>(uint32_t)>& body_for,

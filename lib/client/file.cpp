@@ -45,6 +45,16 @@ Result<size_t> File::write_at(uint64_t offset, const void* buf, size_t len) {
   return len;
 }
 
+Result<uint64_t> File::append(const void* buf, size_t len) {
+  if (!state_) return not_open();
+  if (!(state_->flags & open_flags::kWrite))
+    return Status::error(EBADF, "append to " + state_->path + ": not open for writing");
+  if (len && !buf) return Status::error(EINVAL, "append to " + state_->path + ": null buffer");
+  auto at = core_->append(state_->layout, buf, len, client::io_locking_for(state_->flags));
+  if (!at) return at.status().with_context("append to " + state_->path);
+  return at;
+}
+
 Result<size_t> File::read_at(uint64_t offset, void* buf, size_t len) {
   if (!state_) return not_open();
   if (!(state_->flags & open_flags::kRead))
