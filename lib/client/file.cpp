@@ -1,5 +1,6 @@
 // nacre::File: data calls on an open handle, forwarded to the client core.
 #include "client/client_core.hpp"
+#include "client/file_locks.hpp"
 #include "common/log.hpp"
 
 #include <nacre/file.hpp>
@@ -78,6 +79,8 @@ Status File::set_size(uint64_t size) {
 Status File::close() {
   if (!state_) return Status::ok();
   std::unique_ptr<client::OpenFile> st = std::move(state_);
+  // Application locks go first (file_locks.cpp); the handle closes anyway.
+  Status released = release_app_locks(*core_, *st);
   wire::ReleaseReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(wire::MsgType::kClose, wire::CloseRequest{st->ino}, &rep)
                             .with_context("close " + st->path));
@@ -86,7 +89,7 @@ Status File::close() {
     if (!l.stripes.empty())
       NACRE_RETURN_IF_ERROR(core_->destroy_objects(l).with_context("close " + st->path));
   }
-  return Status::ok();
+  return released.with_context("close " + st->path);
 }
 
 }  // namespace nacre
