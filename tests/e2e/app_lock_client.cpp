@@ -8,7 +8,8 @@
 //                       job's session ends
 //   busy <path>         the locks of another job are there: fcntl and flock
 //                       tries fail with EAGAIN, test_lock names another job
-//   wait <path>         blocks for an exclusive fcntl lock, then unlocks
+//   wait <path> <dir>   creates <dir>/waiting, blocks for an exclusive fcntl
+//                       lock, then unlocks
 //   free <path>         exclusive fcntl and flock tries succeed
 // Exits non-zero (with the error) on any failure.
 #include <nacre/nacre.hpp>
@@ -68,6 +69,9 @@ int run(nacre::FileSystem& fs, const std::string& mode, const std::string& path,
     return bad;
   }
   if (mode == "wait") {
+    std::FILE* flag = std::fopen((dir + "/waiting").c_str(), "w");
+    if (!flag) return failed("flag file", nacre::Status::error(errno, dir + "/waiting"));
+    std::fclose(flag);
     const auto t0 = std::chrono::steady_clock::now();
     if (auto s = f->lock(LockType::kExclusive, 0, 0, true); !s) return failed("blocking lock", s);
     const double waited =
@@ -89,7 +93,8 @@ int run(nacre::FileSystem& fs, const std::string& mode, const std::string& path,
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
-  if (argc < 3 || (std::string(argv[1]) == "hold" && argc < 4)) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (argc < 3 || ((mode == "hold" || mode == "wait") && argc < 4)) {
     std::fprintf(stderr, "usage: app_lock_client hold|busy|wait|free <path> [dir]\n");
     MPI_Finalize();
     return 2;

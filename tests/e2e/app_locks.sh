@@ -27,8 +27,13 @@ echo "== job B finds them busy"
 timeout 60 "${MPI[@]}" -n 1 "$client" busy /app.lock
 
 echo "== job C waits for the fcntl lock"
-timeout 90 "${MPI[@]}" -n 1 "$client" wait /app.lock > "$state/wait.out" & c=$!
-sleep 1
+timeout 90 "${MPI[@]}" -n 1 "$client" wait /app.lock "$state/flags" > "$state/wait.out" & c=$!
+for _ in $(seq 600); do
+  [ -e "$state/flags/waiting" ] && break
+  kill -0 "$c" 2>/dev/null || { echo "job C ended early"; cat "$state/wait.out"; exit 1; }
+  sleep 0.1
+done
+sleep 1  # C's request reaches the server and waits there
 kill -0 "$c" 2>/dev/null || { echo "job C did not wait"; cat "$state/wait.out"; exit 1; }
 
 echo "== job A exits without unlocking; C is granted"

@@ -80,7 +80,10 @@ class Model {
       changed = false;
       for (size_t i = 0; i < waiters.size();) {
         const ModelReq& w = waiters[i].second;
-        if (w.file != key.first || w.space != key.second || conflicting(w, nullptr)) { ++i; continue; }
+        if (w.file != key.first || w.space != key.second || conflicting(w, nullptr)) {
+          ++i;
+          continue;
+        }
         apply(w);
         granted.push_back(waiters[i].first);
         waiters.erase(waiters.begin() + static_cast<long>(i));

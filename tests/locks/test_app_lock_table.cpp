@@ -50,7 +50,8 @@ std::string str(const std::vector<AppLock>& v) {
   std::ostringstream os;
   for (const AppLock& l : v)
     os << " {" << l.owner.session << "/" << l.owner.handle << " " << app_lock_type_name(l.type)
-       << " [" << l.start << "," << (l.end == kAppLockEof ? std::string("EOF") : std::to_string(l.end))
+       << " [" << l.start << ","
+       << (l.end == kAppLockEof ? std::string("EOF") : std::to_string(l.end))
        << ") pid " << l.pid << "}";
   return os.str();
 }
