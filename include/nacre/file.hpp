@@ -8,6 +8,7 @@
 #include <nacre/export.h>
 #include <nacre/layout.hpp>
 #include <nacre/status.hpp>
+#include <nacre/types.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +51,34 @@ class NACRE_API File {
   // Truncates or extends (with a hole) to size bytes. Needs write access.
   Status set_size(uint64_t size);
   // Releases the handle. Safe to call twice (the second call is a no-op).
+  // Drops this handle's flock lock and (POSIX rule) every fcntl-style lock
+  // this process holds on the file, through any handle.
   Status close();
+
+  // ---- application locks (advisory; docs/LOCKS.md) ----------------------
+  // fcntl-style record lock on [start, start+len) (len 0: to end of file),
+  // owned by this client process: all its Files of the same file share them,
+  // a new lock replaces the process's own locks on the range, and closing
+  // any handle of the file drops them. Locks of other processes (ranks or
+  // client jobs) conflict when they overlap and one is exclusive.
+  // wait = false (F_SETLK): EAGAIN on a conflict. wait = true (F_SETLKW):
+  // blocks until granted, or EDEADLK when waiting would close a cycle of
+  // processes waiting for each other. EBADF: a shared lock needs read
+  // access, an exclusive one write access. EINVAL: range beyond 2^62.
+  // type kUnlock is unlock().
+  Status lock(LockType type, uint64_t start, uint64_t len, bool wait);
+  // Drops this process's locks on the range (splitting larger ones); never
+  // blocks; no error when there was no lock.
+  Status unlock(uint64_t start, uint64_t len);
+  // F_GETLK: a lock of another process that would block lock(type, start,
+  // len), or one with type kUnlock when none would.
+  Result<LockInfo> test_lock(LockType type, uint64_t start, uint64_t len);
+  // flock(2)-style whole-file lock owned by this handle (other handles, even
+  // of this process, conflict). kUnlock unlocks. A conversion that has to
+  // wait drops the old lock first, as flock(2) does. EAGAIN, EDEADLK (e.g.
+  // waiting for another handle of this same process) as lock(). Any access
+  // mode may take either type.
+  Status flock(LockType type, bool wait);
 
  private:
   friend class FileSystem;

@@ -312,6 +312,32 @@ NACRE_API int nacre_file_set_size(nacre_file_t* file, int64_t size);
 /* The layout of the open file; see nacre_get_layout for the arguments. */
 NACRE_API int nacre_file_layout(const nacre_file_t* file, nacre_layout_t* layout,
                                 nacre_stripe_t* stripes, size_t max_stripes);
+/* Application locks (advisory, docs/LOCKS.md): fcntl-style record locks
+ * owned by the calling process, and flock-style whole-file locks owned by
+ * the handle. Types: */
+#define NACRE_LOCK_UN 0 /* unlock */
+#define NACRE_LOCK_SH 1 /* shared (fcntl: needs read access) */
+#define NACRE_LOCK_EX 2 /* exclusive (fcntl: needs write access) */
+typedef struct nacre_lock_info {
+  int type;       /* NACRE_LOCK_UN: no conflicting lock (other fields 0) */
+  int64_t start;
+  int64_t len;    /* 0: to end of file */
+  uint32_t pid;   /* the holder's process id (on its own node) */
+  uint32_t job;   /* the holder's client job as the metadata server numbers them */
+  uint32_t rank;  /* the holder's rank in its job */
+} nacre_lock_info_t;
+/* Like fcntl(F_SETLK) (wait = 0) or fcntl(F_SETLKW) (wait != 0) on
+ * [start, start+len), len 0 meaning to end of file. Errors: EAGAIN (a lock of
+ * another process conflicts, wait = 0), EDEADLK (waiting would deadlock),
+ * EBADF (access mode), EINVAL (type or range). */
+NACRE_API int nacre_file_lock(nacre_file_t* file, int type, int64_t start, int64_t len, int wait);
+/* Like fcntl(F_GETLK): *info gets a lock of another process that would block
+ * a lock of type (SH or EX) on the range, or type NACRE_LOCK_UN. */
+NACRE_API int nacre_file_test_lock(nacre_file_t* file, int type, int64_t start, int64_t len,
+                                   nacre_lock_info_t* info);
+/* Like flock(2): LOCK_SH / LOCK_EX / LOCK_UN, wait = 0 as LOCK_NB. */
+NACRE_API int nacre_file_flock(nacre_file_t* file, int type, int wait);
+
 /* Closes and frees the handle (NULL is fine). The handle is freed even when
  * closing fails (the error is returned), like close(2). */
 NACRE_API int nacre_close(nacre_file_t* file);

@@ -57,4 +57,19 @@ inline constexpr uint32_t kWriteThrough = 128;
 inline constexpr uint32_t kAll = 255;
 }  // namespace open_flags
 
+// Application locks (nacre::File::lock / test_lock / flock; docs/LOCKS.md):
+// advisory locks like fcntl(F_SETLK, F_SETLKW, F_GETLK) and flock(2).
+enum class LockType : uint8_t { kUnlock = 0, kShared = 1, kExclusive = 2 };
+
+// A lock that conflicts with a tested one (File::test_lock). type kUnlock:
+// no conflicting lock, the other fields are 0.
+struct LockInfo {
+  LockType type = LockType::kUnlock;
+  uint64_t start = 0;
+  uint64_t len = 0;    // 0: to end of file
+  uint32_t pid = 0;    // the holder's process id (on its own node)
+  uint32_t job = 0;    // the holder's client job (link) as the metadata server numbers them
+  uint32_t rank = 0;   // the holder's rank in its job's communicator with the servers
+};
+
 }  // namespace nacre

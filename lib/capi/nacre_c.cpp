@@ -543,6 +543,51 @@ int nacre_file_layout(const nacre_file_t* file, nacre_layout_t* layout, nacre_st
   });
 }
 
+namespace {
+bool lock_type_ok(int type) {
+  return type == NACRE_LOCK_UN || type == NACRE_LOCK_SH || type == NACRE_LOCK_EX;
+}
+}  // namespace
+
+int nacre_file_lock(nacre_file_t* file, int type, int64_t start, int64_t len, int wait) {
+  return guard("nacre_file_lock", [&]() -> int {
+    NACRE_NEED(file, "nacre_file_lock", "null file");
+    NACRE_NEED(lock_type_ok(type), "nacre_file_lock", "bad lock type " + std::to_string(type));
+    NACRE_NEED(start >= 0 && len >= 0, "nacre_file_lock", "negative start or length");
+    return check(file->file.lock(static_cast<nacre::LockType>(type), static_cast<uint64_t>(start),
+                                 static_cast<uint64_t>(len), wait != 0));
+  });
+}
+
+int nacre_file_test_lock(nacre_file_t* file, int type, int64_t start, int64_t len,
+                         nacre_lock_info_t* info) {
+  return guard("nacre_file_test_lock", [&]() -> int {
+    NACRE_NEED(file && info, "nacre_file_test_lock", "null argument");
+    NACRE_NEED(type == NACRE_LOCK_SH || type == NACRE_LOCK_EX, "nacre_file_test_lock",
+               "lock type " + std::to_string(type) + " is not NACRE_LOCK_SH or NACRE_LOCK_EX");
+    NACRE_NEED(start >= 0 && len >= 0, "nacre_file_test_lock", "negative start or length");
+    auto r = file->file.test_lock(static_cast<nacre::LockType>(type),
+                                  static_cast<uint64_t>(start), static_cast<uint64_t>(len));
+    if (!r) return check(r.status());
+    *info = nacre_lock_info_t{};
+    info->type = static_cast<int>(r->type);
+    info->start = static_cast<int64_t>(r->start);
+    info->len = static_cast<int64_t>(r->len);
+    info->pid = r->pid;
+    info->job = r->job;
+    info->rank = r->rank;
+    return 0;
+  });
+}
+
+int nacre_file_flock(nacre_file_t* file, int type, int wait) {
+  return guard("nacre_file_flock", [&]() -> int {
+    NACRE_NEED(file, "nacre_file_flock", "null file");
+    NACRE_NEED(lock_type_ok(type), "nacre_file_flock", "bad lock type " + std::to_string(type));
+    return check(file->file.flock(static_cast<nacre::LockType>(type), wait != 0));
+  });
+}
+
 int nacre_close(nacre_file_t* file) {
   return guard("nacre_close", [&]() -> int {
     if (!file) return 0;

@@ -75,6 +75,16 @@ void ClientCore::enable_locking(std::unique_ptr<transport::ClientTransport> call
   progress_->start();
 }
 
+void ClientCore::note_fcntl_locks(uint64_t ino) {
+  std::lock_guard<std::mutex> lock(app_mu_);
+  fcntl_inos_.insert(ino);
+}
+
+bool ClientCore::forget_fcntl_locks(uint64_t ino) {
+  std::lock_guard<std::mutex> lock(app_mu_);
+  return fcntl_inos_.erase(ino) != 0;
+}
+
 Call ClientCore::make_call(int server, MsgType type, const std::vector<uint8_t>& body,
                            uint64_t data_len) {
   Call c;

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace nacre::client {
@@ -29,6 +30,8 @@ struct OpenFile {
   uint64_t ino = 0;
   uint32_t flags = 0;
   Layout layout;
+  uint64_t handle_id = 0;  // this handle's id, unique in the client (flock owner)
+  bool flocked = false;    // flock() was called on it
 };
 
 // How a data call is protected by extent locks (docs/LOCKS.md). enabled:
@@ -78,6 +81,13 @@ class ClientCore {
   // Null without locking. The progress object's set_paused() is a test hook.
   LockProgress* lock_progress() { return progress_.get(); }
   LockCache& lock_cache() { return lock_cache_; }
+  // Application locks (lib/client/file_locks.cpp): open-handle ids, and the
+  // inodes on which this process may hold fcntl-style locks (so that close
+  // knows whether to release them).
+  uint64_t next_handle_id() { return next_handle_.fetch_add(1); }
+  void note_fcntl_locks(uint64_t ino);
+  // True (and forgets ino) if this process may hold fcntl locks on ino.
+  bool forget_fcntl_locks(uint64_t ino);
   // Request ids: unique across the application and progress threads.
   uint64_t next_request_id() { return next_request_.fetch_add(1); }
 
@@ -190,6 +200,9 @@ class ClientCore {
   wire::Credentials cred_;
   std::mutex mu_;            // serialises exchanges on the transport
   std::atomic<uint64_t> next_request_{1};
+  std::atomic<uint64_t> next_handle_{1};
+  std::mutex app_mu_;
+  std::set<uint64_t> fcntl_inos_;  // guarded by app_mu_
   LockCache lock_cache_;
   WriteCache write_cache_;
   uint64_t cache_limit_ = kDefaultCacheBytes;

@@ -1,5 +1,6 @@
 // nacre::File: data calls on an open handle, forwarded to the client core.
 #include "client/client_core.hpp"
+#include "client/file_locks.hpp"
 #include "common/log.hpp"
 
 #include <nacre/file.hpp>
@@ -89,7 +90,9 @@ Status File::set_size(uint64_t size) {
 Status File::close() {
   if (!state_) return Status::ok();
   std::unique_ptr<client::OpenFile> st = std::move(state_);
-  // Cached writes go out first; a failure is reported, the handle still closes.
+  // Application locks go first (file_locks.cpp), then cached writes; a
+  // failure is reported, the handle still closes.
+  Status released = release_app_locks(*core_, *st);
   Status flushed = core_->flush(st->layout).with_context("close " + st->path);
   wire::ReleaseReply rep;
   NACRE_RETURN_IF_ERROR(core_->mds_call(wire::MsgType::kClose, wire::CloseRequest{st->ino}, &rep)
@@ -99,7 +102,8 @@ Status File::close() {
     if (!l.stripes.empty())
       NACRE_RETURN_IF_ERROR(core_->destroy_objects(l).with_context("close " + st->path));
   }
-  return flushed;
+  if (!flushed) return flushed;
+  return released.with_context("close " + st->path);
 }
 
 }  // namespace nacre

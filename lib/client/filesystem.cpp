@@ -73,6 +73,7 @@ Result<File> FileSystem::open(const std::string& path, uint32_t flags, uint32_t 
   state->ino = rep.stat.ino;
   state->flags = flags;
   state->layout = rep.layout.to_layout();
+  state->handle_id = core_->next_handle_id();
   File f(core_, std::move(state));
   if ((flags & open_flags::kTruncate) && !rep.created) {
     Status s = core_->truncate_objects(f.layout(), 0);

@@ -42,7 +42,9 @@ Server::Server(ServerOptions options, std::unique_ptr<store::ObjectStore> object
     : opts_(options),
       objects_(std::move(objects)),
       metadata_(std::move(metadata)),
-      locks_(lock_options(options)) {}
+      locks_(lock_options(options)) {
+  if (metadata_) app_locks_ = std::make_unique<mds::AppLockService>();
+}
 
 Status Server::serve(transport::ServerTransport& t) {
   for (;;) {
@@ -81,6 +83,13 @@ Status Server::flush_locks(transport::ServerTransport& t) {
                                  : std::span<const transport::ConstSegment>(&seg, 1));
     }
     // A peer whose link closed cannot be told; anything else is fatal.
+    if (!s && s.code() != ENOTCONN) return s;
+  }
+  if (!app_locks_) return Status::ok();
+  for (auto& o : app_locks_->take_outgoing()) {
+    const uint16_t type = static_cast<uint16_t>(MsgType::kAppLock) | wire::kReplyBit;
+    auto head = wire::build_frame(type, o.request_id, 0, o.body, 0);
+    Status s = t.reply(o.peer, o.request_id, head, std::span<const transport::ConstSegment>());
     if (!s && s.code() != ENOTCONN) return s;
   }
   return Status::ok();
@@ -150,7 +159,8 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
   const uint16_t reply_type = static_cast<uint16_t>(type | wire::kReplyBit);
   Status sent;
   if (result.is_ok() && reply.deferred) {
-    // LOCK_ENQUEUE that waits: flush_locks() answers it when it is granted.
+    // LOCK_ENQUEUE or APP_LOCK that waits: flush_locks() answers it when it
+    // is granted.
   } else if (result.is_ok()) {
     auto head = wire::build_frame(reply_type, request_id, 0, reply.body, reply.data.size());
     transport::ConstSegment seg{reply.data.data(), reply.data.size()};
@@ -200,6 +210,12 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
     case MsgType::kLockCancel:
       if (!req.data.empty()) return Status::error(EBADMSG, "LOCK_CANCEL must not carry data");
       return locks_.cancel(peer, req.body);
+    case MsgType::kAppLock:
+      if (!app_locks_)
+        return Status::error(ENOSYS, "server " + std::to_string(opts_.index) +
+                                         " is not the metadata server");
+      if (!req.data.empty()) return Status::error(EBADMSG, "APP_LOCK must not carry data");
+      return app_locks_->handle(peer, req.header.request_id, req.body, reply);
     case MsgType::kHello: {
       wire::HelloRequest m;
       NACRE_RETURN_IF_ERROR(wire::decode_body(req.body, m, "HELLO"));
@@ -209,6 +225,7 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
     }
     case MsgType::kDisconnect: {
       locks_.release_peer(peer);
+      if (app_locks_) app_locks_->release_peer(peer);
       int& n = disconnected_[req.link];
       ++n;
       if (n >= t.link_clients(req.link)) {

@@ -3,6 +3,7 @@
 // client link has disconnected (and, standalone, a shutdown was requested).
 #pragma once
 
+#include "mds/app_lock_service.hpp"
 #include "mds/metadata_store.hpp"
 #include "oss/lock_service.hpp"
 #include "store/object_store.hpp"
@@ -46,16 +47,20 @@ class Server {
   Status handle(transport::ServerTransport& transport, const transport::Incoming& in);
 
   const oss::LockService& locks() const { return locks_; }
+  // The application locks (fcntl/flock) of the metadata server; null on
+  // other servers.
+  const mds::AppLockService* app_locks() const { return app_locks_.get(); }
 
  private:
   Status dispatch(const wire::Request& req, wire::Reply& reply, transport::ServerTransport& t,
                   bool* link_done);
-  // Sends the lock service's pending replies and callbacks.
+  // Sends the lock services' pending replies and callbacks.
   Status flush_locks(transport::ServerTransport& t);
   ServerOptions opts_;
   std::unique_ptr<store::ObjectStore> objects_;
   std::unique_ptr<mds::MetadataStore> metadata_;
   oss::LockService locks_;
+  std::unique_ptr<mds::AppLockService> app_locks_;  // metadata server only
   std::map<int, int> disconnected_;   // link -> client ranks that said DISCONNECT
   std::vector<uint8_t> read_buffer_;  // reused by OBJ_READ
 };

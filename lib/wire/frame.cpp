@@ -22,6 +22,7 @@ const char* msg_type_name(uint16_t type) {
     case MsgType::kSetattr: return "SETATTR";
     case MsgType::kSetDirLayout: return "SET_DIR_LAYOUT";
     case MsgType::kGetDirLayout: return "GET_DIR_LAYOUT";
+    case MsgType::kAppLock: return "APP_LOCK";
     case MsgType::kObjWrite: return "OBJ_WRITE";
     case MsgType::kObjRead: return "OBJ_READ";
     case MsgType::kObjStat: return "OBJ_STAT";

@@ -51,6 +51,9 @@ enum class MsgType : uint16_t {
   kSetattr = 18,
   kSetDirLayout = 19,
   kGetDirLayout = 20,
+  // Application locks (fcntl / flock; docs/LOCKS.md), served by the metadata
+  // server; the reply to a blocking request comes when it is granted.
+  kAppLock = 21,
   kObjWrite = 40,
   kObjRead = 41,
   kObjStat = 42,

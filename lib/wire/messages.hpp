@@ -160,6 +160,42 @@ struct DirLayoutReply {
   template <class V> void visit(V& x) { x.obj(layout); }
 };
 
+// ---- application locks (fcntl / flock; docs/LOCKS.md) --------------------
+// op: SET (type unlock/shared/exclusive; wait: reply only when granted),
+// TEST (F_GETLK: the reply names one conflicting lock, type 0 if none),
+// RELEASE (at close: space is a mask, 1 = this process's fcntl locks on the
+// file, 2 = the flock lock of `handle`). Ranges are half-open [start, end);
+// end = UINT64_MAX: to end of file. flock requests ignore the range.
+inline constexpr uint8_t kAppLockSet = 1;
+inline constexpr uint8_t kAppLockTest = 2;
+inline constexpr uint8_t kAppLockRelease = 3;
+inline constexpr uint8_t kAppLockSpaceFcntl = 1;
+inline constexpr uint8_t kAppLockSpaceFlock = 2;
+struct AppLockRequest {
+  uint64_t ino = 0;
+  uint8_t op = 0;
+  uint8_t space = 0;
+  uint8_t type = 0;     // 0 unlock, 1 shared, 2 exclusive
+  bool wait = false;
+  uint64_t handle = 0;  // the client's id of its open handle (flock owner)
+  uint64_t start = 0, end = 0;
+  uint32_t pid = 0;     // the client's process id (answered by TEST)
+  template <class V> void visit(V& x) {
+    x.u64(ino); x.u8(op); x.u8(space); x.u8(type); x.boolean(wait); x.u64(handle);
+    x.u64(start); x.u64(end); x.u32(pid);
+  }
+};
+struct AppLockReply {  // fixed 29 bytes; all zero except for TEST with a conflict
+  uint8_t type = 0;
+  uint64_t start = 0, end = 0;
+  uint32_t pid = 0;
+  uint32_t owner_link = 0, owner_rank = 0;  // the holder as the server sees it
+  template <class V> void visit(V& x) {
+    x.u8(type); x.u64(start); x.u64(end); x.u32(pid); x.u32(owner_link); x.u32(owner_rank);
+  }
+};
+inline constexpr size_t kAppLockReplyBody = 29;
+
 // ---- objects -------------------------------------------------------------
 struct ObjWriteRequest {  // data: the bytes to write
   uint64_t object_id = 0;

@@ -282,6 +282,33 @@ TEST_CASE("requests that must not carry data are rejected with EBADMSG") {
   CHECK(s.finish().is_ok());
 }
 
+TEST_CASE("bad APP_LOCK requests get error replies with the fixed reply body") {
+  RawServer s;
+  wire::AppLockRequest m;
+  m.ino = 9;
+  m.op = wire::kAppLockSet;
+  m.space = wire::kAppLockSpaceFcntl;
+  m.type = 2;
+  m.start = 0;
+  m.end = 10;
+  const auto good = wire::encode_body(m);
+  const std::vector<uint8_t> junk = {1, 2, 3};
+  uint64_t id = s.next_id();
+  auto c = s.send(wire::build_frame(t16(MsgType::kAppLock), id, 0, good, junk.size()), id, junk);
+  expect_error(c, t16(MsgType::kAppLock), EBADMSG, "must not carry data");
+  id = s.next_id();
+  c = s.send(wire::build_frame(t16(MsgType::kAppLock), id, 0, junk, 0), id);
+  expect_error(c, t16(MsgType::kAppLock), EBADMSG, "APP_LOCK");
+  CHECK(reply_header(c).body_len == wire::kAppLockReplyBody);
+  m.end = 0;  // empty range
+  id = s.next_id();
+  c = s.send(wire::build_frame(t16(MsgType::kAppLock), id, 0, wire::encode_body(m), 0), id);
+  expect_error(c, t16(MsgType::kAppLock), EINVAL, "range");
+  CHECK(s.call(MsgType::kAppLock, good).is_ok());
+  s.check_alive();
+  CHECK(s.finish().is_ok());
+}
+
 TEST_CASE("well-formed requests with out-of-range values get EINVAL / EFBIG") {
   RawServer s;
   SUBCASE("READDIR asking for 0 or too many entries") {

@@ -123,7 +123,8 @@ std::vector<Kind> all_kinds() {
           kind<DirLayoutReply>("DirLayoutReply"),       kind<ObjWriteRequest>("ObjWriteRequest"),
           kind<ObjSizeReply>("ObjSizeReply"),           kind<ObjReadRequest>("ObjReadRequest"),
           kind<ObjRequest>("ObjRequest"),               kind<ObjStatReply>("ObjStatReply"),
-          kind<ObjTruncateRequest>("ObjTruncateRequest")};
+          kind<ObjTruncateRequest>("ObjTruncateRequest"),
+          kind<AppLockRequest>("AppLockRequest"),       kind<AppLockReply>("AppLockReply")};
 }
 
 bool is_wire_error(int code) { return code == EBADMSG || code == EPROTO || code == EMSGSIZE; }
@@ -137,7 +138,7 @@ TEST_SUITE("wire") {
       HelloReply, Credentials, PathRequest, MkdirRequest, OpenRequest, OpenReply, CloseRequest,  \
       ReleaseReply, StatReply, RenameRequest, ReaddirRequest, WireDirEntry, ReaddirReply,        \
       SetattrRequest, SetDirLayoutRequest, DirLayoutReply, ObjWriteRequest, ObjSizeReply,        \
-      ObjReadRequest, ObjRequest, ObjStatReply, ObjTruncateRequest
+      ObjReadRequest, ObjRequest, ObjStatReply, ObjTruncateRequest, AppLockRequest, AppLockReply
 
 TEST_CASE_TEMPLATE("every message body round-trips with random field values", M,
                    NACRE_ALL_MESSAGES) {
@@ -495,6 +496,9 @@ TEST_CASE("message type names and request classification") {
   CHECK(std::string(msg_type_name(999)) == "UNKNOWN");
   CHECK(is_known_request(static_cast<uint16_t>(MsgType::kHello)));
   CHECK(is_known_request(static_cast<uint16_t>(MsgType::kSetDirLayout)));
+  CHECK(is_known_request(static_cast<uint16_t>(MsgType::kAppLock)));
+  CHECK(std::string(msg_type_name(static_cast<uint16_t>(MsgType::kAppLock))) == "APP_LOCK");
+  CHECK(encode_body(AppLockReply{}).size() == kAppLockReplyBody);
   CHECK(!is_known_request(static_cast<uint16_t>(MsgType::kHello) | kReplyBit));
   CHECK(!is_known_request(0));
   CHECK(!is_known_request(999));
