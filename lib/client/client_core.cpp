@@ -282,15 +282,24 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
     if (cache && r.length < kCacheBelow) {
       // Under our PW lock: keep it; it is sent on flush, callback or limit.
       uint64_t at = r.object_offset;
+      bool kept = true;
       for (const auto& seg : r.segments) {
-        write_cache_.put(key, at, static_cast<const uint8_t*>(stream) + seg.buffer_offset,
-                         seg.length);
+        kept = write_cache_.put(key, at, static_cast<const uint8_t*>(stream) + seg.buffer_offset,
+                                seg.length);
+        if (!kept) break;
         at += seg.length;
       }
-      continue;
+      if (kept) continue;
+      // Out of cache memory: send what is cached for the object, then this
+      // piece goes straight to the server below (after it, so it wins).
+      std::vector<DirtyObject> one{DirtyObject{key, write_cache_.take(key)}};
+      NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));
     }
     // Straight to the server: older cached bytes of the range are superseded.
-    write_cache_.discard(key, r.object_offset, r.object_offset + r.length);
+    if (!write_cache_.discard(key, r.object_offset, r.object_offset + r.length)) {
+      std::vector<DirtyObject> one{DirtyObject{key, write_cache_.take(key)}};
+      NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));
+    }
     // Large writes send their data as a message of its own, which the server
     // receives straight into the store; small ones ride in the request.
     const bool bulk = r.length >= kBulkWriteBytes;
@@ -303,9 +312,9 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
     calls.push_back(std::move(c));
   }
   Status sent = calls.empty() ? Status::ok() : run(calls, nullptr);
-  if (sent && cache && write_cache_.dirty_bytes() > cache_limit_) {
+  if (sent && cache && write_cache_.memory_bytes() > cache_limit_) {
     auto all = write_cache_.take_all();  // over the limit: write everything back
-    sent = send_dirty(*transport_, all);
+    sent = send_dirty(*transport_, all, false);
   }
   return sent;
 }
@@ -359,7 +368,7 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
       if (write_cache_.overlaps(key, r.object_offset, r.object_offset + r.length))
         dirty.push_back(DirtyObject{key, write_cache_.take(key)});
     }
-    if (!dirty.empty()) NACRE_RETURN_IF_ERROR(send_dirty(*transport_, dirty));
+    if (!dirty.empty()) NACRE_RETURN_IF_ERROR(send_dirty(*transport_, dirty, false));
   }
   std::vector<Call> calls;
   calls.reserve(plan.size());
@@ -476,7 +485,10 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
 Status ClientCore::destroy_objects(const Layout& layout) {
   {
     std::lock_guard<std::mutex> data(flush_mu_);
-    for (const auto& t : layout.stripes) (void)write_cache_.take(ObjectKey{t.server, t.object_id});
+    for (const auto& t : layout.stripes) {
+      auto gone = write_cache_.take(ObjectKey{t.server, t.object_id});
+      write_cache_.release(gone);
+    }
   }
   return per_object(layout, MsgType::kObjDestroy, [&](uint32_t i) {
     return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
@@ -507,30 +519,34 @@ Status ClientCore::flush_layout_locked(const Layout& layout) {
     if (!ex.empty()) dirty.push_back(DirtyObject{key, std::move(ex)});
   }
   if (dirty.empty()) return Status::ok();
-  return send_dirty(*transport_, dirty);
+  return send_dirty(*transport_, dirty, false);
 }
 
-Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects) {
+Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects,
+                              bool background) {
   std::vector<Call> calls;
   for (const auto& o : objects)
     for (const auto& e : o.extents)
-      for (uint64_t done = 0; done < e.data.size();) {
-        const uint64_t n = std::min<uint64_t>(max_rpc_bytes_, e.data.size() - done);
+      for (uint64_t done = 0; done < e.length;) {
+        const uint64_t n = std::min<uint64_t>(max_rpc_bytes_, e.length - done);
         const bool bulk = n >= kBulkWriteBytes;
         Call c = make_call(static_cast<int>(o.key.first),
                            bulk ? MsgType::kObjWriteBulk : MsgType::kObjWrite,
                            wire::encode_body(wire::ObjWriteRequest{o.key.second, e.offset + done}),
                            n);
         c.bulk = bulk;
-        c.out_data.push_back({e.data.data() + done, static_cast<size_t>(n)});
+        e.for_each_piece(done, n, [&](const uint8_t* p, uint64_t k) {
+          c.out_data.push_back({p, static_cast<size_t>(k)});
+        });
         calls.push_back(std::move(c));
         done += n;
       }
   Status s = exchange_all(t, calls, nullptr, kWindow);
+  write_cache_.release(objects);  // the chunks go back to the pool, sent or not
   if (!s) {
-    s = Status::error(s.code() == ESTALE ? ESTALE : EIO,
+    s = Status::error(s.code(),
                       "write-back of cached writes failed, those writes are lost: " + s.to_string());
-    if (sticky_error_.is_ok()) sticky_error_ = s;
+    if (background && sticky_error_.is_ok()) sticky_error_ = s;
   }
   return s;
 }
@@ -542,17 +558,18 @@ void ClientCore::flush_for_cancel(const LockRef& ref, transport::ClientTransport
   if (ex.empty()) return;
   std::vector<DirtyObject> dirty;
   dirty.push_back(DirtyObject{key, std::move(ex)});
-  Status s = send_dirty(t, dirty);  // a failure is kept as the sticky error
+  Status s = send_dirty(t, dirty, /*background=*/true);  // kept as the sticky error
   if (!s) log::warn(s.to_string());
 }
 
 void ClientCore::drop_server(uint32_t server, const Status& why) {
   std::lock_guard<std::mutex> data(flush_mu_);
   auto lost = write_cache_.take_server(server);
-  if (lost.empty() || !sticky_error_.is_ok()) return;
   uint64_t bytes = 0;
   for (const auto& o : lost)
-    for (const auto& e : o.extents) bytes += e.data.size();
+    for (const auto& e : o.extents) bytes += e.length;
+  write_cache_.release(lost);
+  if (bytes == 0 || !sticky_error_.is_ok()) return;
   sticky_error_ = Status::error(ESTALE, std::to_string(bytes) + " bytes of cached writes to server " +
                                             std::to_string(server) + " are lost: " + why.to_string());
 }
@@ -571,7 +588,7 @@ Status ClientCore::disconnect() {
     std::lock_guard<std::mutex> data(flush_mu_);
     if (!disconnected_) {
       auto all = write_cache_.take_all();
-      if (!all.empty()) flushed = send_dirty(*transport_, all);
+      if (!all.empty()) flushed = send_dirty(*transport_, all, false);
     }
     if (flushed) flushed = take_sticky_error();
   }

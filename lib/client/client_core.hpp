@@ -183,9 +183,11 @@ class ClientCore {
   void unlock(const std::vector<LockRef>& held);
 
   // Write-back. send_dirty sends extents over t (the core's transport, or
-  // the progress thread's); a failure is also kept as the sticky error.
-  // REQUIRES flush_mu_.
-  Status send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects);
+  // the progress thread's). A failure is returned; in the background (the
+  // progress thread: nobody to return it to) it is also kept as the sticky
+  // error for the next flush. REQUIRES flush_mu_.
+  Status send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects,
+                    bool background);
   // Takes and sends the dirty data of the layout's objects. REQUIRES flush_mu_.
   Status flush_layout_locked(const Layout& layout);
   // The progress thread's hook before it cancels a lock: flushes the object.

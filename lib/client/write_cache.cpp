@@ -6,85 +6,174 @@
 
 namespace nacre::client {
 
-void WriteCache::put(const ObjectKey& key, uint64_t offset, const uint8_t* data, uint64_t len) {
-  if (len == 0) return;
+namespace {
+constexpr size_t kSlabBytes = 16 << 20;
+size_t chunks_for(uint64_t length, size_t chunk) {
+  return static_cast<size_t>((length + chunk - 1) / chunk);
+}
+}  // namespace
+
+std::vector<uint8_t> DirtyExtent::bytes() const {
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(length));
+  for_each_piece(0, length, [&](const uint8_t* p, uint64_t n) { out.insert(out.end(), p, p + n); });
+  return out;
+}
+
+WriteCache::WriteCache() : pool_(kChunkBytes, kSlabBytes) {}
+
+WriteCache::~WriteCache() = default;  // the pool unmaps every chunk
+
+bool WriteCache::grow(DirtyExtent& e, uint64_t length) {
+  const size_t need = chunks_for(length, kChunkBytes);
+  const size_t had = e.chunks.size();
+  while (e.chunks.size() < need) {
+    uint8_t* c = pool_.take();
+    if (c == nullptr) {  // out of memory: undo
+      while (e.chunks.size() > had) {
+        pool_.give_back(e.chunks.back());
+        e.chunks.pop_back();
+        --chunks_in_use_;
+      }
+      return false;
+    }
+    e.chunks.push_back(c);
+    ++chunks_in_use_;
+  }
+  return true;
+}
+
+void WriteCache::shrink(DirtyExtent& e, uint64_t length) {
+  const size_t keep = chunks_for(length, kChunkBytes);
+  while (e.chunks.size() > keep) {
+    pool_.give_back(e.chunks.back());
+    e.chunks.pop_back();
+    --chunks_in_use_;
+  }
+  e.length = length;
+}
+
+void WriteCache::free_chunks(DirtyExtent& e) { shrink(e, 0); }
+
+void WriteCache::write_into(DirtyExtent& e, uint64_t pos, const uint8_t* src, uint64_t n) {
+  e.for_each_piece(pos, n, [&](uint8_t* p, uint64_t k) {
+    std::memcpy(p, src, static_cast<size_t>(k));
+    src += k;
+  });
+}
+
+bool WriteCache::put(const ObjectKey& key, uint64_t offset, const uint8_t* data, uint64_t len) {
+  if (len == 0) return true;
   const uint64_t end = offset + len;
   std::lock_guard<std::mutex> lock(mu_);
   Extents& ex = objects_[key];
   // The first extent that overlaps or touches [offset, end].
   auto first = ex.upper_bound(offset);
-  if (first != ex.begin()) {
-    auto prev = std::prev(first);
-    if (prev->first + prev->second.size() >= offset) first = prev;
-  }
+  if (first != ex.begin() && std::prev(first)->second.end() >= offset) --first;
   auto last = first;  // one past the last extent that overlaps or touches
   while (last != ex.end() && last->first <= end) ++last;
 
   if (first == last) {  // nothing near: a new extent
-    ex.emplace(offset, std::vector<uint8_t>(data, data + len));
+    DirtyExtent e;
+    e.offset = offset;
+    e.chunk_size = kChunkBytes;
+    if (!grow(e, len)) {
+      if (ex.empty()) objects_.erase(key);
+      return false;
+    }
+    e.length = len;
+    write_into(e, 0, data, len);
+    ex.emplace(offset, std::move(e));
     bytes_ += len;
-    return;
+    return true;
   }
   const uint64_t lo = std::min(offset, first->first);
-  if (std::next(first) == last && first->first == lo) {
-    // One extent starting at or before offset: overwrite and/or append in place.
-    std::vector<uint8_t>& v = first->second;
-    const uint64_t old_end = first->first + v.size();
-    if (end > old_end) {
-      v.resize(end - first->first);
-      bytes_ += end - old_end;
-    }
-    std::memcpy(v.data() + (offset - first->first), data, len);
-    return;
-  }
-  // General case: merge every extent in [first, last) with the new bytes.
   uint64_t hi = end;
-  for (auto it = first; it != last; ++it) hi = std::max<uint64_t>(hi, it->first + it->second.size());
-  std::vector<uint8_t> merged(hi - lo);
-  for (auto it = first; it != last; ++it) {
-    std::memcpy(merged.data() + (it->first - lo), it->second.data(), it->second.size());
-    bytes_ -= it->second.size();
+  for (auto it = first; it != last; ++it) hi = std::max(hi, it->second.end());
+  // The merged extent: the first one, extended in place, when it starts at
+  // lo (appends and overwrites: no old byte moves); otherwise a new one.
+  const bool reuse = first->first == lo;
+  DirtyExtent merged;
+  if (reuse) {
+    merged = std::move(first->second);
+  } else {
+    merged.offset = lo;
+    merged.chunk_size = kChunkBytes;
   }
-  std::memcpy(merged.data() + (offset - lo), data, len);
-  bytes_ += merged.size();
+  const uint64_t old_len = merged.length;
+  if (!grow(merged, hi - lo)) {
+    if (reuse) first->second = std::move(merged);
+    return false;
+  }
+  merged.length = hi - lo;
+  for (auto it = reuse ? std::next(first) : first; it != last; ++it) {
+    DirtyExtent& o = it->second;
+    uint64_t pos = 0;
+    o.for_each_piece(0, o.length, [&](const uint8_t* p, uint64_t k) {
+      write_into(merged, o.offset - lo + pos, p, k);
+      pos += k;
+    });
+    bytes_ -= o.length;
+    free_chunks(o);
+  }
+  if (reuse) bytes_ -= old_len;
+  write_into(merged, offset - lo, data, len);
+  bytes_ += merged.length;
   ex.erase(first, last);
   ex.emplace(lo, std::move(merged));
+  return true;
 }
 
-void WriteCache::discard_locked(Extents& ex, uint64_t start, uint64_t end, uint64_t* bytes) {
-  if (start >= end) return;
+bool WriteCache::discard_locked(Extents& ex, uint64_t start, uint64_t end) {
+  if (start >= end) return true;
   auto it = ex.upper_bound(start);
-  if (it != ex.begin() && std::prev(it)->first + std::prev(it)->second.size() > start) --it;
+  if (it != ex.begin() && std::prev(it)->second.end() > start) --it;
   while (it != ex.end() && it->first < end) {
-    const uint64_t e_lo = it->first;
-    std::vector<uint8_t> v = std::move(it->second);
-    const uint64_t e_hi = e_lo + v.size();
-    it = ex.erase(it);
-    *bytes -= v.size();
-    if (e_lo < start) {  // keep the left part
-      ex.emplace(e_lo, std::vector<uint8_t>(v.begin(), v.begin() + (start - e_lo)));
-      *bytes += start - e_lo;
+    DirtyExtent& e = it->second;
+    const uint64_t e_lo = e.offset, e_hi = e.end();
+    if (e_hi > end) {  // the right part moves into an extent of its own
+      DirtyExtent right;
+      right.offset = end;
+      right.chunk_size = kChunkBytes;
+      if (!grow(right, e_hi - end)) return false;  // nothing of e changed yet
+      right.length = e_hi - end;
+      uint64_t pos = 0;
+      e.for_each_piece(end - e_lo, e_hi - end, [&](const uint8_t* p, uint64_t k) {
+        write_into(right, pos, p, k);
+        pos += k;
+      });
+      bytes_ += right.length;
+      ex.emplace(end, std::move(right));
     }
-    if (e_hi > end) {  // keep the right part
-      it = ex.emplace(end, std::vector<uint8_t>(v.begin() + (end - e_lo), v.end())).first;
-      *bytes += e_hi - end;
+    bytes_ -= e.length;
+    if (e_lo < start) {  // the left part stays, shortened
+      shrink(e, start - e_lo);
+      bytes_ += e.length;
       ++it;
+    } else {
+      free_chunks(e);
+      it = ex.erase(it);
     }
   }
+  return true;
 }
 
-void WriteCache::discard(const ObjectKey& key, uint64_t start, uint64_t end) {
+bool WriteCache::discard(const ObjectKey& key, uint64_t start, uint64_t end) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(key);
-  if (it == objects_.end()) return;
-  discard_locked(it->second, start, end, &bytes_);
+  if (it == objects_.end()) return true;
+  const bool ok = discard_locked(it->second, start, end);
   if (it->second.empty()) objects_.erase(it);
+  return ok;
 }
 
 std::vector<DirtyExtent> WriteCache::drain(Extents& ex) {
   std::vector<DirtyExtent> out;
   out.reserve(ex.size());
-  for (auto& [off, v] : ex) out.push_back(DirtyExtent{off, std::move(v)});
+  for (auto& [off, e] : ex) {
+    bytes_ -= e.length;
+    out.push_back(std::move(e));
+  }
   ex.clear();
   return out;
 }
@@ -93,7 +182,6 @@ std::vector<DirtyExtent> WriteCache::take(const ObjectKey& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return {};
-  for (const auto& [off, v] : it->second) bytes_ -= v.size();
   auto out = drain(it->second);
   objects_.erase(it);
   return out;
@@ -104,8 +192,7 @@ bool WriteCache::overlaps(const ObjectKey& key, uint64_t start, uint64_t end) co
   auto o = objects_.find(key);
   if (o == objects_.end() || start >= end) return false;
   auto it = o->second.upper_bound(start);
-  if (it != o->second.begin() && std::prev(it)->first + std::prev(it)->second.size() > start)
-    return true;
+  if (it != o->second.begin() && std::prev(it)->second.end() > start) return true;
   return it != o->second.end() && it->first < end;
 }
 
@@ -114,7 +201,6 @@ std::vector<DirtyObject> WriteCache::take_all() {
   std::vector<DirtyObject> out;
   for (auto& [key, ex] : objects_) out.push_back(DirtyObject{key, drain(ex)});
   objects_.clear();
-  bytes_ = 0;
   return out;
 }
 
@@ -123,16 +209,31 @@ std::vector<DirtyObject> WriteCache::take_server(uint32_t server) {
   std::vector<DirtyObject> out;
   for (auto it = objects_.lower_bound(ObjectKey{server, 0});
        it != objects_.end() && it->first.first == server;) {
-    for (const auto& [off, v] : it->second) bytes_ -= v.size();
     out.push_back(DirtyObject{it->first, drain(it->second)});
     it = objects_.erase(it);
   }
   return out;
 }
 
+void WriteCache::release(std::vector<DirtyExtent>& extents) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& e : extents) free_chunks(e);
+  extents.clear();
+}
+
+void WriteCache::release(std::vector<DirtyObject>& objects) {
+  for (auto& o : objects) release(o.extents);
+  objects.clear();
+}
+
 uint64_t WriteCache::dirty_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return bytes_;
+}
+
+uint64_t WriteCache::memory_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return chunks_in_use_ * kChunkBytes;
 }
 
 size_t WriteCache::dirty_objects() const {

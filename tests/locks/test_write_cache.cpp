@@ -34,16 +34,23 @@ void check_object(WriteCache& c, const ObjectKey& key, const Model& model) {
   auto ex = c.take(key);
   auto m = model.find(key);
   std::map<uint64_t, uint8_t> got;
+  std::vector<std::vector<uint8_t>> copies;
   uint64_t prev_end = 0;
   for (size_t i = 0; i < ex.size(); ++i) {
-    REQUIRE(!ex[i].data.empty());
+    REQUIRE(ex[i].length > 0);
+    REQUIRE(ex[i].chunks.size() == (ex[i].length + WriteCache::kChunkBytes - 1) / WriteCache::kChunkBytes);
     if (i > 0) REQUIRE(ex[i].offset > prev_end);  // sorted, disjoint, not touching
     prev_end = ex[i].end();
-    for (size_t b = 0; b < ex[i].data.size(); ++b) got[ex[i].offset + b] = ex[i].data[b];
+    copies.push_back(ex[i].bytes());
+    for (size_t b = 0; b < copies.back().size(); ++b) got[ex[i].offset + b] = copies.back()[b];
   }
   if (m == model.end()) CHECK(got.empty());
   else CHECK(got == m->second);
-  for (const auto& e : ex) c.put(key, e.offset, e.data.data(), e.data.size());
+  std::vector<uint64_t> offsets;
+  for (const auto& e : ex) offsets.push_back(e.offset);
+  c.release(ex);
+  for (size_t i = 0; i < copies.size(); ++i)
+    REQUIRE(c.put(key, offsets[i], copies[i].data(), copies[i].size()));
 }
 
 }  // namespace
@@ -58,13 +65,17 @@ TEST_CASE("sequential small writes become one extent") {
     c.put({0, 7}, static_cast<uint64_t>(i) * rec.size(), rec.data(), rec.size());
   }
   CHECK(c.dirty_bytes() == 256 * 4096);
+  CHECK(c.memory_bytes() == 256 * 4096);  // 16 chunks of 64 KiB
   auto ex = c.take({0, 7});
   REQUIRE(ex.size() == 1);
   CHECK(ex[0].offset == 0);
-  CHECK(ex[0].data.size() == 256 * 4096);
-  CHECK(ex[0].data[4096 * 200] == 200);
+  CHECK(ex[0].length == 256 * 4096);
+  CHECK(ex[0].bytes()[4096 * 200] == 200);
   CHECK(c.dirty_bytes() == 0);
   CHECK(c.dirty_objects() == 0);
+  CHECK(c.memory_bytes() == 256 * 4096);  // taken, not yet released
+  c.release(ex);
+  CHECK(c.memory_bytes() == 0);
 }
 
 TEST_CASE("newer bytes win; discard splits; overlaps") {
@@ -80,10 +91,11 @@ TEST_CASE("newer bytes win; discard splits; overlaps") {
   auto ex = c.take({1, 1});
   REQUIRE(ex.size() == 2);
   CHECK(ex[0].offset == 0);
-  CHECK(ex[0].data.size() == 10);
+  CHECK(ex[0].length == 10);
   CHECK(ex[1].offset == 20);
-  CHECK(ex[1].data[30] == 2);  // byte 50
-  CHECK(ex[1].data[50] == 1);  // byte 70
+  CHECK(ex[1].bytes()[30] == 2);  // byte 50
+  CHECK(ex[1].bytes()[50] == 1);  // byte 70
+  c.release(ex);
 }
 
 TEST_CASE("take_server takes only that server's objects") {
@@ -97,9 +109,12 @@ TEST_CASE("take_server takes only that server's objects") {
   CHECK(lost.size() == 2);
   CHECK(c.dirty_bytes() == 2);
   CHECK(c.dirty_objects() == 2);
+  c.release(lost);
   auto all = c.take_all();
   CHECK(all.size() == 2);
   CHECK(c.dirty_bytes() == 0);
+  c.release(all);
+  CHECK(c.memory_bytes() == 0);
 }
 
 TEST_CASE("random operations match a byte model") {
@@ -121,18 +136,34 @@ TEST_CASE("random operations match a byte model") {
         c.put(key, off, data.data(), len);
         for (uint64_t i = 0; i < len; ++i) model[key][off + i] = data[i];
       } else if (op < 9) {
-        c.discard(key, off, off + len);
+        REQUIRE(c.discard(key, off, off + len));
         auto& m = model[key];
         for (uint64_t i = off; i < off + len; ++i) m.erase(i);
         if (m.empty()) model.erase(key);
       } else {
-        (void)c.take(key);
+        auto gone = c.take(key);
+        c.release(gone);
         model.erase(key);
       }
       uint64_t bytes = 0;
       for (const auto& [k, m] : model) bytes += m.size();
       REQUIRE(c.dirty_bytes() == bytes);
       REQUIRE(c.dirty_objects() == model.size());
+      // Memory: exactly the chunks the extents need (nothing leaks).
+      uint64_t chunks = 0;
+      for (const auto& [k, m] : model) {
+        uint64_t prev = UINT64_MAX, run = 0;
+        for (const auto& [b, v] : m) {
+          if (prev != UINT64_MAX && b == prev + 1) ++run;
+          else {
+            if (run) chunks += (run + WriteCache::kChunkBytes - 1) / WriteCache::kChunkBytes;
+            run = 1;
+          }
+          prev = b;
+        }
+        if (run) chunks += (run + WriteCache::kChunkBytes - 1) / WriteCache::kChunkBytes;
+      }
+      REQUIRE(c.memory_bytes() == chunks * WriteCache::kChunkBytes);
       const uint64_t q = rng() % kSpan, ql = 1 + rng() % 64;
       bool want = false;
       if (auto m = model.find(key); m != model.end())

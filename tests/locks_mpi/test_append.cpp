@@ -6,7 +6,7 @@
 // at the offsets append() returned, and its size must be their total.
 //
 //   test_append [--records N] [--write-through]
-#include "mpi/mpi_check.hpp"
+#include "locks_job.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -32,14 +32,7 @@ uint64_t payload_len(uint32_t writer, uint32_t seq) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-  nacre::Config config;
-  config.servers = 2;
-  config.stripe_size = 64 << 10;
-  config.stripe_count = -1;
-  return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {
-    REQUIRE(provided == MPI_THREAD_MULTIPLE);
+  return run_locks_job(argc, argv, 2, [&](mpicheck::Env& env) {
     const int records = std::atoi(mpicheck::arg_value(env.args, "--records", "100").c_str());
     const bool wt = std::find(env.args.begin(), env.args.end(), "--write-through") != env.args.end();
     uint32_t flags = nacre::open_flags::kReadWrite;

@@ -15,7 +15,7 @@
 //    separate, so they may differ from each other).
 //
 //   test_atomicity [--rounds N]
-#include "mpi/mpi_check.hpp"
+#include "locks_job.hpp"
 #include "mpiio_file/mpi_file.hpp"
 
 #include <algorithm>
@@ -39,14 +39,7 @@ int64_t first_mix(const std::vector<uint8_t>& buf, int64_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-  nacre::Config config;
-  config.servers = 2;
-  config.stripe_size = 64 << 10;
-  config.stripe_count = -1;
-  return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {
-    REQUIRE(provided == MPI_THREAD_MULTIPLE);
+  return run_locks_job(argc, argv, 2, [&](mpicheck::Env& env) {
     REQUIRE(env.size == 4);
     const int rounds = std::max(2, std::atoi(mpicheck::arg_value(env.args, "--rounds", "40").c_str()));
     std::vector<uint8_t> buf(kBuf);

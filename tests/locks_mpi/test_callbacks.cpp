@@ -12,7 +12,7 @@
 //    the data written before it; client 2 keeps working meanwhile. Client 0's
 //    next write fails with ESTALE naming the eviction; everyone shuts down.
 #include "client/file_access.hpp"
-#include "mpi/mpi_check.hpp"
+#include "locks_job.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -38,14 +38,7 @@ double compute(double secs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-  nacre::Config config;
-  config.servers = 2;
-  config.stripe_size = 64 << 10;
-  config.stripe_count = -1;
-  return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {
-    REQUIRE(provided == MPI_THREAD_MULTIPLE);
+  return run_locks_job(argc, argv, 2, [&](mpicheck::Env& env) {
     REQUIRE(env.size >= 3);
     const size_t len = 256 << 10;
     std::vector<uint8_t> data(len), got(len);

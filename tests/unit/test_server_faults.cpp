@@ -52,7 +52,9 @@ TEST_CASE("store errors and exceptions reach the client as errors; the server ke
   auto core = std::make_shared<client::ClientCore>(net.client(0), 1 << 20);
   {
     FileSystem fs(core);
-    auto f = fs.create("/f");
+    REQUIRE(fs.create("/f").is_ok());
+    // Write-through: the store's error is the write's error.
+    auto f = fs.open("/f", open_flags::kReadWrite | open_flags::kWriteThrough);
     REQUIRE(f.is_ok());
     auto boom = f->write_at(666, "abc", 3);
     CHECK(boom.status().code() == EIO);
@@ -66,6 +68,21 @@ TEST_CASE("store errors and exceptions reach the client as errors; the server ke
     REQUIRE(*f->read_at(0, buf, 2) == 2);
     CHECK(std::string(buf, 2) == "ok");
     REQUIRE(f->close().is_ok());
+
+    // Write-back (the default under locks): the write is cached, and the
+    // store's error comes back, with its code, from sync() or close().
+    auto g = fs.open("/f", open_flags::kReadWrite);
+    REQUIRE(g.is_ok());
+    REQUIRE(g->write_at(666, "abc", 3).is_ok());
+    Status synced = g->sync();
+    CHECK(synced.code() == EIO);
+    CHECK(synced.message().find("disk exploded") != std::string::npos);
+    CHECK(synced.message().find("lost") != std::string::npos);
+    REQUIRE(g->write_at(777, "abc", 3).is_ok());
+    Status closed = g->close();
+    CHECK(closed.code() == ENOSPC);
+    CHECK(closed.message().find("store full") != std::string::npos);
+    MESSAGE(closed.to_string());
   }
   REQUIRE(core->disconnect().is_ok());
   t.join();
