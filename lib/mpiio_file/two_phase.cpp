@@ -5,6 +5,7 @@
 #include "collective/decision.hpp"
 #include "collective/plan.hpp"
 #include "mpiio_file/agree.hpp"
+#include "mpiio_file/buffer_pool.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -91,33 +92,61 @@ class BufferMap {
   uint64_t bytes_ = 0;
 };
 
+// What every rank contributes to the decision: its summary and whether it
+// failed before the I/O (then every rank agrees on the error instead).
+struct Contribution {
+  collective::AccessSummary summary;
+  uint64_t failed = 0;
+};
+
 Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pieces,
-           uint8_t* stream, TwoPhaseStats* stats) {
+           uint8_t* stream, TwoPhaseStats* stats, const Status& before) {
   MPI_Comm comm = ctx.comm;
   int rank = 0, size = 0;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   const collective::CollectiveHints& h = ctx.hints;
-  if (stats) *stats = {};
+  TwoPhaseStats scratch;
+  if (!stats) stats = &scratch;
+  *stats = {};
+  double t0 = MPI_Wtime();
+  auto lap = [&t0](double* into) {
+    const double t = MPI_Wtime();
+    *into += t - t0;
+    t0 = t;
+  };
 
-  // ---- phase 1: summaries and the decision.
-  collective::AccessSummary mine{};
-  Status local;
-  auto sum = collective::summarize(pieces);
-  if (sum) mine = *sum;
-  else local = sum.status();
-  NACRE_RETURN_IF_ERROR(agree(comm, local));
+  // ---- phase 1: summaries and the decision (one allgather, which also
+  // carries every rank's earlier failure, if any).
+  Contribution mine{};
+  Status local = before;
+  if (local) {
+    auto sum = collective::summarize(pieces);
+    if (sum) mine.summary = *sum;
+    else local = sum.status();
+  }
+  mine.failed = local ? 0 : 1;
+  std::vector<Contribution> gathered(static_cast<size_t>(size));
+  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, gathered.data(), sizeof mine, MPI_BYTE, comm);
   std::vector<collective::AccessSummary> all(static_cast<size_t>(size));
-  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, all.data(), sizeof mine, MPI_BYTE, comm);
+  bool any_failed = false;
+  for (int r = 0; r < size; ++r) {
+    all[static_cast<size_t>(r)] = gathered[static_cast<size_t>(r)].summary;
+    any_failed = any_failed || gathered[static_cast<size_t>(r)].failed != 0;
+  }
+  if (any_failed) return agree(comm, local);
   const auto decision =
       collective::decide(is_write ? h.cb_write : h.cb_read, all, h.min_independent_run);
+  lap(&stats->t_decide);
   if (decision.path == collective::IoPath::kIndependent) {
-    if (mine.bytes) {
+    if (mine.summary.bytes) {
       const auto fp = to_file_pieces(pieces);
       local = is_write ? ctx.core->write_pieces(*ctx.layout, fp, stream)
                        : ctx.core->read_pieces(*ctx.layout, fp, stream);
     }
-    return agree(comm, local);
+    Status s = agree(comm, local);
+    lap(&stats->t_io);
+    return s;
   }
 
   // ---- phase 2: aggregators, access lists to them, plans.
@@ -136,10 +165,8 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
     is_agg[static_cast<size_t>(map->rank_of(a))] = 1;
     if (map->rank_of(a) == rank) my_agg = static_cast<int>(a);
   }
-  if (stats) {
-    stats->aggregated = true;
-    stats->aggregators = A;
-  }
+  stats->aggregated = true;
+  stats->aggregators = A;
 
   uint64_t my_count = pieces.size();
   std::vector<uint64_t> counts(static_cast<size_t>(size));
@@ -220,11 +247,12 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
   std::vector<uint64_t> ks(ktotal);
   MPI_Allgatherv(my_ks.data(), static_cast<int>(nk), MPI_UINT64_T, ks.data(), kc.data(),
                  kd.data(), MPI_UINT64_T, comm);
-  if (stats) stats->rounds = steps;
+  stats->rounds = steps;
+  lap(&stats->t_plan);
 
   // ---- phase 4: the rounds.
   const uint64_t W = full ? full->window() : 0;
-  if (my_agg >= 0 && ctx.agg_buffer->size() < W) ctx.agg_buffer->resize(W);
+  if (my_agg >= 0) ensure_size(ctx.agg_buffer, static_cast<size_t>(W));
   uint8_t* abuf = ctx.agg_buffer->data();
 
   std::vector<collective::RoundCursor> mine_cur;
@@ -253,8 +281,11 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
         bmap.reset(round.fill_holes ? std::span<const Extent>(round.window)
                                     : std::span<const Extent>(round.covered));
         fp = to_file_pieces(bmap.extents());
-        if (io && (!is_write || round.fill_holes))
+        if (io && (!is_write || round.fill_holes)) {
+          lap(&stats->t_exchange);
           io = ctx.core->read_pieces(*ctx.layout, fp, abuf);
+          lap(&stats->t_io);
+        }
         for (int r = 0; r < size; ++r) {
           auto tr = round.transfers_of(static_cast<size_t>(r));
           if (tr.empty()) continue;
@@ -286,21 +317,25 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
     }
     MPI_Waitall(static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE);
     for (MPI_Datatype& dt : types) MPI_Type_free(&dt);
+    lap(&stats->t_exchange);
     if (agg_active && is_write && io) io = ctx.core->write_pieces(*ctx.layout, fp, abuf);
+    lap(&stats->t_io);
   }
-  return agree(comm, io.with_context(is_write ? "collective write" : "collective read"));
+  Status s = agree(comm, io.with_context(is_write ? "collective write" : "collective read"));
+  lap(&stats->t_io);
+  return s;
 }
 
 }  // namespace
 
 Status two_phase_write(const TwoPhaseContext& ctx, std::span<const Extent> pieces,
-                       const uint8_t* stream, TwoPhaseStats* stats) {
-  return run(ctx, true, pieces, const_cast<uint8_t*>(stream), stats);
+                       const uint8_t* stream, TwoPhaseStats* stats, const Status& before) {
+  return run(ctx, true, pieces, const_cast<uint8_t*>(stream), stats, before);
 }
 
 Status two_phase_read(const TwoPhaseContext& ctx, std::span<const Extent> pieces, uint8_t* stream,
-                      TwoPhaseStats* stats) {
-  return run(ctx, false, pieces, stream, stats);
+                      TwoPhaseStats* stats, const Status& before) {
+  return run(ctx, false, pieces, stream, stats, before);
 }
 
 }  // namespace nacre::mpiio
