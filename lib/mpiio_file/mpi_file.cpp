@@ -7,6 +7,7 @@
 #include "mpiio_file/agree.hpp"
 #include "mpiio_file/buffer_pool.hpp"
 #include "mpiio_file/core_access.hpp"
+#include "mpiio_file/dense.hpp"
 #include "mpiio_file/two_phase.hpp"
 #include "mpiio_file/write_behind.hpp"
 
@@ -299,7 +300,18 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
     else if (nbytes > 0 && !buf)
       local = Status::error(EINVAL, what + ": null buffer");
   }
-  if (local && nbytes > 0) {
+  // A dense view (the default one, contiguous filetypes) maps to one piece
+  // without walking the view (see dense.hpp).
+  const std::optional<int64_t> view_origin = dense_origin(st.view.tiles);
+  int64_t first = 0, last = 0;
+  if (local && nbytes > 0 && view_origin && offset >= 0 &&
+      !__builtin_mul_overflow(offset, st.view.etype_size, &first) &&
+      !__builtin_add_overflow(first, nbytes, &last) && last <= st.view.tiles.size() &&
+      !__builtin_add_overflow(*view_origin, last, &last)) {
+    st.extents.push_back({static_cast<uint64_t>(*view_origin + first), static_cast<uint64_t>(nbytes)});
+    if (static_cast<uint64_t>(last) > kMaxFileSize)
+      local = Status::error(EFBIG, what + ": beyond the largest file size");
+  } else if (local && nbytes > 0) {
     auto pieces = map_view(st.view, offset, nbytes);
     if (!pieces) local = pieces.status().with_context(what);
     else {
@@ -312,7 +324,10 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
   uint8_t* stream = nullptr;
   if (local && nbytes > 0) {
     auto* base = static_cast<uint8_t*>(buf);
-    if (mem->is_contiguous()) {
+    if (const auto o = dense_origin(*mem)) {
+      contiguous = base + *o;
+      stream = const_cast<uint8_t*>(contiguous);
+    } else if (mem->is_contiguous()) {
       contiguous = base + mem->data_lo();
       stream = const_cast<uint8_t*>(contiguous);
     } else {

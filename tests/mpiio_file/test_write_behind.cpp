@@ -13,7 +13,11 @@
 //   - a call larger than the budget is written through, in order;
 //   - an argument error on one rank stays on that rank and the schedule
 //     stays aligned (the next flush completes on every rank).
+// Also the constant-time contiguity test of the data path (dense.hpp)
+// against FlatList::is_contiguous() and materialize() on many types.
 #include "mf_common.hpp"
+#include "mpiio/flatten.hpp"
+#include "mpiio_file/dense.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -209,10 +213,77 @@ void consistency(mpicheck::Env& env) {
   env.barrier();
 }
 
+// dense_origin() never claims a non-contiguous list, and finds the usual
+// contiguous ones (count x named type, contiguous / dense vector / resized
+// to its size), with the right origin.
+void dense(mpicheck::Env& env) {
+  struct Case {
+    MPI_Datatype type;
+    int64_t count;
+    bool must_find;
+  };
+  std::vector<MPI_Datatype> owned;
+  auto keep = [&](MPI_Datatype t) {
+    MPI_Type_commit(&t);
+    owned.push_back(t);
+    return t;
+  };
+  MPI_Datatype t = MPI_DATATYPE_NULL;
+  std::vector<Case> cases{{MPI_BYTE, 47008, true}, {MPI_DOUBLE, 1000, true}, {MPI_INT, 1, true}};
+  MPI_Type_contiguous(100, MPI_INT, &t);
+  cases.push_back({keep(t), 7, true});
+  MPI_Type_vector(5, 3, 3, MPI_DOUBLE, &t);  // dense vector
+  cases.push_back({keep(t), 4, true});
+  MPI_Type_vector(5, 3, 4, MPI_DOUBLE, &t);  // gaps
+  cases.push_back({keep(t), 2, false});
+  MPI_Type_vector(5, 3, 4, MPI_DOUBLE, &t);
+  cases.push_back({keep(t), 1, false});
+  MPI_Datatype c8 = MPI_DATATYPE_NULL;
+  MPI_Type_contiguous(8, MPI_BYTE, &c8);
+  MPI_Type_create_resized(c8, 0, 16, &t);  // instances with gaps
+  cases.push_back({keep(t), 3, false});
+  cases.push_back({owned.back(), 1, true});  // one instance is contiguous
+  MPI_Type_create_resized(c8, -8, 8, &t);  // negative lb, dense tiling
+  cases.push_back({keep(t), 5, false});
+  MPI_Type_free(&c8);
+  int bl[2] = {4, 4};
+  int disp_rev[2] = {4, 0};  // contiguous span, reversed order
+  MPI_Type_indexed(2, bl, disp_rev, MPI_BYTE, &t);
+  cases.push_back({keep(t), 1, false});
+  int disp_fwd[2] = {0, 4};
+  MPI_Type_indexed(2, bl, disp_fwd, MPI_BYTE, &t);
+  cases.push_back({keep(t), 3, true});
+  for (size_t i = 0; i < cases.size(); ++i) {
+    auto d = nacre::mpiio::decode_type(cases[i].type);
+    REQUIRE_OK(d);
+    auto fl = nacre::mpiio::flatten(**d, cases[i].count, 1000);
+    REQUIRE_OK(fl);
+    const auto o = nacre::mpiio::dense_origin(*fl);
+    const bool contiguous = fl->is_contiguous();
+    if (o) {
+      CHECK(contiguous);
+      auto m = fl->materialize();
+      REQUIRE_OK(m);
+      CHECK_EQ(m->size(), size_t{1});
+      if (m->size() == 1) {
+        CHECK_EQ((*m)[0].offset, *o);
+        CHECK_EQ((*m)[0].length, fl->size());
+      }
+    }
+    if (cases[i].must_find) CHECK(o.has_value());
+    if (!contiguous) CHECK(!o.has_value());
+    if (env.rank == 0 && cases[i].must_find != o.has_value())
+      std::printf("  dense case %zu: found %d, contiguous %d\n", i, o.has_value() ? 1 : 0,
+                  contiguous ? 1 : 0);
+  }
+  for (MPI_Datatype& x : owned) MPI_Type_free(&x);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   return mpicheck::run_embedded(argc, argv, mftest::config(), [](mpicheck::Env& env) {
+    dense(env);
     records(env, 47008, 12, "100000");  // 2 records per flush, aggregated flushes
     records(env, 999, 40, "5000");      // 5 records per flush, odd sizes
     views(env);
