@@ -67,7 +67,10 @@ class NacreSystem : public System {
     MPI_Info_create(&info);
     const std::string factor = std::to_string(servers_);
     MPI_Info_set(info, "striping_factor", factor.c_str());
-    if (write_behind_) MPI_Info_set(info, "nacre_write_behind", "enable");
+    if (write_behind_) {
+      MPI_Info_set(info, "nacre_write_behind", "enable");
+      for (const auto& [k, v] : extra_hints_) MPI_Info_set(info, k.c_str(), v.c_str());
+    }
     auto f = mpiio::MpiFile::open(comm, fs_, path_, MPI_MODE_CREATE | MPI_MODE_RDWR, info);
     MPI_Info_free(&info);
     if (!f) return f.status();
@@ -136,6 +139,9 @@ class NacreSystem : public System {
   int servers_;
   mpiio::TwoPhaseStats stats_;
   mpiio::TwoPhaseStats sum_;  // rounds = two-phase write calls
+ public:
+  std::vector<std::pair<std::string, std::string>> extra_hints_;  // nacre:coll-wb only
+ private:
   double t_write_calls_ = 0, t_sync_ = 0, t_read_calls_ = 0, t_staged_ = 0;
   std::string name_;
   mpiio::MpiFile f_;
@@ -289,6 +295,7 @@ struct Options {
   int verify_reps = 3;
   bool smoke = false;
   bool write_behind = true;
+  std::vector<std::string> wb_hints;  // key=value, for nacre:coll-wb
 };
 
 int run(const Options& o) {
@@ -317,6 +324,10 @@ int run(const Options& o) {
     NacreSystem* wb = nullptr;
     if (o.write_behind) {
       wb = new NacreSystem(rt->fs(), "/" + tag + "-collwb.dat", true, true, config->servers);
+      for (const std::string& kv : o.wb_hints) {
+        const size_t eq = kv.find('=');
+        if (eq != std::string::npos) wb->extra_hints_.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+      }
       systems.emplace_back(wb);
     }
     systems.push_back(std::make_unique<NacreSystem>(rt->fs(), "/" + tag + "-indep.dat", false,
@@ -439,6 +450,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   app.add_flag("--smoke", o.smoke, "tiny sizes, one repetition (ctest)");
   app.add_flag("!--no-write-behind", o.write_behind, "skip the nacre:coll-wb system");
+  app.add_option("--wb-hint", o.wb_hints, "extra MPI_Info key=value for nacre:coll-wb (repeatable)");
   app.add_option("--systems", o.systems,
                  "comma list of systems to run (nacre:collective is always run), or all");
   if (!parse_cli(app, argc, argv, &exit_code)) {
