@@ -22,7 +22,8 @@
 // fsync to disk, which Nacre's memory servers do not pay).
 //
 //   mpirun -n 6 ... nacre-bench-collective [--segments N] [--easy-size 32MiB]
-//          [--transfer 1MiB] [--reps 3] [--smoke]
+//          [--transfer 1MiB] [--reps 3] [--smoke] [--no-write-behind]
+//          [--systems nacre:coll-wb,mpiio:/tmp] [--wb-hint key=value ...]
 //
 // Embedded mode: 2 servers (NACRE_SERVERS / NACRE_CONFIG override), the
 // other ranks are clients. Exit status: 0 when every read-back matched, 1 on
