@@ -16,12 +16,15 @@ bool ranges_interleave(std::span<const AccessSummary> ranks) {
   return false;
 }
 
-Decision decide(CbMode mode, std::span<const AccessSummary> ranks, uint64_t min_average_run) {
+Decision decide(CbMode mode, std::span<const AccessSummary> ranks, uint64_t min_average_run,
+                uint64_t min_single_run) {
   Decision d;
   uint64_t bytes = 0, runs = 0;
+  bool single_runs = true;  // every non-empty rank: one run of >= min_single_run bytes
   for (const auto& s : ranks) {
     bytes += s.bytes;
     runs += s.runs;
+    if (!s.empty() && (s.runs != 1 || s.bytes < min_single_run)) single_runs = false;
   }
   d.average_run = runs == 0 ? 0 : bytes / runs;
   d.interleaved = ranges_interleave(ranks);
@@ -43,6 +46,9 @@ Decision decide(CbMode mode, std::span<const AccessSummary> ranks, uint64_t min_
   } else if (d.interleaved) {
     d.path = IoPath::kAggregate;
     d.reason = "ranks' access ranges interleave";
+  } else if (single_runs) {
+    d.path = IoPath::kIndependent;
+    d.reason = "ranges are disjoint and every rank has one large enough run";
   } else if (d.average_run < min_average_run) {
     d.path = IoPath::kAggregate;
     d.reason = "ranges are disjoint but pieces are small";

@@ -78,6 +78,14 @@ Status apply_hint(CollectiveHints& hints, std::string_view key, std::string_view
     if (s.empty() || end != s.c_str() + s.size() || !(f >= 0.0 && f <= 1.0))
       return bad(key, value, "expected a number in [0, 1]");
     hints.max_hole_fraction = f;
+  } else if (key == "nacre_write_behind") {
+    if (value == "enable") hints.write_behind = true;
+    else if (value == "disable") hints.write_behind = false;
+    else return bad(key, value, "expected enable or disable");
+  } else if (key == "nacre_write_behind_size") {
+    auto v = parse_positive(key, value);
+    if (!v) return v.status();
+    hints.write_behind_size = *v;
   }
   return Status::ok();
 }

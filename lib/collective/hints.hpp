@@ -28,6 +28,11 @@ struct CollectiveHints {
   uint64_t min_independent_run = 1ull << 20;   // automatic mode: independent needs runs this large
   HolePolicy hole_policy = HolePolicy::kAuto;  // nacre_cb_holes
   double max_hole_fraction = 0.25;             // nacre_cb_max_hole_fraction, in [0, 1]
+  // nacre_write_behind ("enable" / "disable"): collective writes are staged
+  // per rank and written by one two-phase flush every few calls (see
+  // lib/mpiio_file/write_behind.hpp for the consistency this gives).
+  bool write_behind = false;
+  uint64_t write_behind_size = 16ull << 20;    // nacre_write_behind_size: staged bytes per rank, > 0
 };
 
 // "enable" | "disable" | "automatic" (case-sensitive, as ROMIO).
@@ -38,7 +43,8 @@ Result<HolePolicy> parse_hole_policy(std::string_view value);
 // Applies one MPI_Info key/value. Known keys: cb_nodes, cb_buffer_size,
 // romio_cb_write, romio_cb_read, collective_buffering ("true"/"false": sets
 // both modes to enable/disable), nacre_cb_min_independent_run,
-// nacre_cb_holes, nacre_cb_max_hole_fraction. Unknown keys are ignored (OK);
+// nacre_cb_holes, nacre_cb_max_hole_fraction, nacre_write_behind,
+// nacre_write_behind_size. Unknown keys are ignored (OK);
 // a bad value of a known key is EINVAL naming key and value, and leaves
 // `hints` unchanged.
 Status apply_hint(CollectiveHints& hints, std::string_view key, std::string_view value);

@@ -71,6 +71,8 @@ MPI_Info hints_to_info(const FileHints& hints, const Layout& layout) {
   set("romio_cb_write", mode_name(hints.cb.cb_write));
   set("romio_cb_read", mode_name(hints.cb.cb_read));
   set("nacre_cb_min_independent_run", std::to_string(hints.cb.min_independent_run));
+  set("nacre_write_behind", hints.cb.write_behind ? "enable" : "disable");
+  set("nacre_write_behind_size", std::to_string(hints.cb.write_behind_size));
   set("striping_factor", std::to_string(layout.stripe_count()));
   set("striping_unit", std::to_string(layout.stripe_size));
   return info;

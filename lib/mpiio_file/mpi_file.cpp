@@ -5,8 +5,11 @@
 #include "mpiio/flat_cursor.hpp"
 #include "mpiio/view.hpp"
 #include "mpiio_file/agree.hpp"
+#include "mpiio_file/buffer_pool.hpp"
 #include "mpiio_file/core_access.hpp"
+#include "mpiio_file/dense.hpp"
 #include "mpiio_file/two_phase.hpp"
+#include "mpiio_file/write_behind.hpp"
 
 #include <nacre/types.hpp>
 
@@ -35,12 +38,38 @@ struct MpiFile::State {
   bool atomic = false;
   std::vector<uint8_t> staging;      // packed user stream (noncontiguous memory)
   std::vector<uint8_t> agg_buffer;   // aggregator round buffer
+  WriteBehind wb;                    // staged collective writes (hint nacre_write_behind)
   std::vector<collective::Extent> extents;  // scratch: this call's file pieces
   std::vector<layout::FilePiece> pieces;    // scratch
   TwoPhaseStats stats;                      // of the last collective
   // A lower bound of the file size (end of this rank's writes, sizes it set
   // or glimpsed): reads that end below it need no glimpse for their count.
   uint64_t known_size = 0;
+
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    BufferPool::give(std::move(staging));
+    BufferPool::give(std::move(agg_buffer));
+  }
+
+  TwoPhaseContext two_phase() {
+    return TwoPhaseContext{comm, core.get(), &file.layout(), hints.cb, &agg_buffer};
+  }
+  // COLLECTIVE: writes every rank's staged collective writes (no-op on every
+  // rank when no collective write was staged since the last flush).
+  Status flush_all() {
+    if (!wb.dirty()) return Status::ok();
+    auto ctx = two_phase();
+    return wb.flush(ctx, hints.cb.write_behind_size, &stats)
+        .with_context("write-behind flush of " + path);
+  }
+  // Local: writes this rank's staged data, so that its own next access sees it.
+  Status flush_mine() {
+    if (!wb.has_data()) return Status::ok();
+    return wb.flush_local(*core, file.layout()).with_context("write-behind flush of " + path);
+  }
 };
 
 namespace {
@@ -106,6 +135,9 @@ MpiFile::~MpiFile() {
   if (!st_) return;
   // Not collective: only this rank's handle goes. The communicator stays
   // (MPI_Comm_free is collective); call close() to release everything.
+  // This rank's staged writes are written (on their own) first.
+  Status w = st_->flush_mine();
+  if (!w) log::error("MPI-IO file " + st_->path + " destroyed without close: " + w.to_string());
   Status s = st_->file.close();
   if (!s) log::error("MPI-IO file " + st_->path + " destroyed without close: " + s.to_string());
   int fin = 0;
@@ -168,9 +200,11 @@ Result<MpiFile> MpiFile::open(MPI_Comm comm, FileSystem& fs, const std::string& 
 
 Status MpiFile::close() {
   if (!st_) return Status::error(EBADF, "close: MPI-IO file is not open");
+  Status flushed = st_->flush_all();  // collective; closes even when it fails
   std::unique_ptr<State> st = std::move(st_);
   Status local = st->file.close();
   Status s = agree(st->comm, local);
+  if (s && !flushed) s = flushed;
   if (s && (st->amode & MPI_MODE_DELETE_ON_CLOSE)) {
     local = st->rank == 0 ? st->fs->unlink(st->path) : Status::ok();
     s = agree(st->comm, local);
@@ -185,6 +219,7 @@ Status MpiFile::set_view(MPI_Offset disp, MPI_Datatype etype, MPI_Datatype filet
                          const std::string& datarep, MPI_Info info) {
   if (!st_) return Status::error(EBADF, "set_view: MPI-IO file is not open");
   State& st = *st_;
+  NACRE_RETURN_IF_ERROR(st.flush_all());
   const std::string what = "set_view of " + st.path;
   Status local;
   Result<FileView> view = Status::error(EINVAL, "no view");
@@ -231,6 +266,10 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
   if (!st_) return Status::error(EBADF, "MPI-IO file is not open");
   State& st = *st_;
   const std::string what = std::string(write ? "write to " : "read from ") + st.path;
+  // Staged collective writes (write_behind.hpp): this call must see them.
+  const bool stage = write && collective && st.hints.cb.write_behind && !st.atomic;
+  if (collective && !stage) NACRE_RETURN_IF_ERROR(st.flush_all());
+  if (!collective) NACRE_RETURN_IF_ERROR(st.flush_mine());
   // Phase 1 (local): memory layout, file pieces, staging.
   Status local;
   int64_t nbytes = 0;
@@ -261,7 +300,18 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
     else if (nbytes > 0 && !buf)
       local = Status::error(EINVAL, what + ": null buffer");
   }
-  if (local && nbytes > 0) {
+  // A dense view (the default one, contiguous filetypes) maps to one piece
+  // without walking the view (see dense.hpp).
+  const std::optional<int64_t> view_origin = dense_origin(st.view.tiles);
+  int64_t first = 0, last = 0;
+  if (local && nbytes > 0 && view_origin && offset >= 0 &&
+      !__builtin_mul_overflow(offset, st.view.etype_size, &first) &&
+      !__builtin_add_overflow(first, nbytes, &last) && last <= st.view.tiles.size() &&
+      !__builtin_add_overflow(*view_origin, last, &last)) {
+    st.extents.push_back({static_cast<uint64_t>(*view_origin + first), static_cast<uint64_t>(nbytes)});
+    if (static_cast<uint64_t>(last) > kMaxFileSize)
+      local = Status::error(EFBIG, what + ": beyond the largest file size");
+  } else if (local && nbytes > 0) {
     auto pieces = map_view(st.view, offset, nbytes);
     if (!pieces) local = pieces.status().with_context(what);
     else {
@@ -274,11 +324,14 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
   uint8_t* stream = nullptr;
   if (local && nbytes > 0) {
     auto* base = static_cast<uint8_t*>(buf);
-    if (mem->is_contiguous()) {
+    if (const auto o = dense_origin(*mem)) {
+      contiguous = base + *o;
+      stream = const_cast<uint8_t*>(contiguous);
+    } else if (mem->is_contiguous()) {
       contiguous = base + mem->data_lo();
       stream = const_cast<uint8_t*>(contiguous);
     } else {
-      if (st.staging.size() < static_cast<size_t>(nbytes)) st.staging.resize(static_cast<size_t>(nbytes));
+      ensure_size(&st.staging, static_cast<size_t>(nbytes));
       stream = st.staging.data();
       if (write) {
         FlatCursor cur(*mem);
@@ -293,11 +346,22 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
   }
   // Phase 2: the I/O.
   Status s;
-  if (collective && !st.atomic) {
-    NACRE_RETURN_IF_ERROR(agree(st.comm, local));
-    TwoPhaseContext ctx{st.comm, st.core.get(), &st.file.layout(), st.hints.cb, &st.agg_buffer};
-    s = write ? two_phase_write(ctx, st.extents, stream, &st.stats)
-              : two_phase_read(ctx, st.extents, stream, &st.stats);
+  if (stage) {
+    // Local errors stay with this rank (see write_behind.hpp); the call
+    // counts either way, so every rank reaches the flush at the same call.
+    if (local) local = st.wb.stage(*st.core, st.file.layout(), st.hints.cb.write_behind_size,
+                                   st.extents, stream);
+    else st.wb.count_call();
+    st.stats = {};
+    st.stats.staged = true;
+    Status f = st.wb.due() ? st.flush_all() : Status::ok();
+    if (!local) return local.with_context(what);
+    if (!f) return f.with_context(what);
+  } else if (collective && !st.atomic) {
+    // Local errors ride on the decision's allgather (no agree() here).
+    auto ctx = st.two_phase();
+    s = write ? two_phase_write(ctx, st.extents, stream, &st.stats, local)
+              : two_phase_read(ctx, st.extents, stream, &st.stats, local);
     if (!s) return s.with_context(what);
   } else {
     // Independent calls, and collective calls in atomic mode: each rank's
@@ -437,6 +501,7 @@ Result<MPI_Offset> MpiFile::get_byte_offset(MPI_Offset offset) const {
 
 Result<MPI_Offset> MpiFile::get_size() {
   if (!st_) return Status::error(EBADF, "get_size: MPI-IO file is not open");
+  NACRE_RETURN_IF_ERROR(st_->flush_mine());
   auto n = st_->file.size();
   if (!n) return n.status();
   return static_cast<MPI_Offset>(*n);
@@ -445,6 +510,7 @@ Result<MPI_Offset> MpiFile::get_size() {
 Status MpiFile::set_size(MPI_Offset size) {
   if (!st_) return Status::error(EBADF, "set_size: MPI-IO file is not open");
   State& st = *st_;
+  NACRE_RETURN_IF_ERROR(st.flush_all());
   Status local;
   if (size < 0) local = Status::error(EINVAL, "set_size of " + st.path + ": negative size");
   else if (st.amode & MPI_MODE_RDONLY)
@@ -459,6 +525,7 @@ Status MpiFile::set_size(MPI_Offset size) {
 Status MpiFile::preallocate(MPI_Offset size) {
   if (!st_) return Status::error(EBADF, "preallocate: MPI-IO file is not open");
   State& st = *st_;
+  NACRE_RETURN_IF_ERROR(st.flush_all());
   Status local;
   if (size < 0) local = Status::error(EINVAL, "preallocate " + st.path + ": negative size");
   else if (st.amode & MPI_MODE_RDONLY)
@@ -476,8 +543,10 @@ Status MpiFile::preallocate(MPI_Offset size) {
 
 Status MpiFile::sync() {
   if (!st_) return Status::error(EBADF, "sync: MPI-IO file is not open");
-  // Every rank writes back what its client cache holds; once every rank is
-  // here, one sync of every object covers all of them.
+  // Staged writes go out first, then every rank writes back what its client
+  // cache holds; once every rank is here, one sync of every object covers
+  // all of them.
+  NACRE_RETURN_IF_ERROR(st_->flush_all());
   Status local = st_->core->flush(st_->file.layout());
   MPI_Barrier(st_->comm);
   if (local && st_->rank == 0) local = st_->file.sync();
@@ -486,6 +555,7 @@ Status MpiFile::sync() {
 
 Status MpiFile::set_atomicity(bool atomic) {
   if (!st_) return Status::error(EBADF, "set_atomicity: MPI-IO file is not open");
+  NACRE_RETURN_IF_ERROR(st_->flush_all());
   int mine = atomic ? 1 : 0, lo = 0, hi = 0;
   MPI_Allreduce(&mine, &lo, 1, MPI_INT, MPI_MIN, st_->comm);
   MPI_Allreduce(&mine, &hi, 1, MPI_INT, MPI_MAX, st_->comm);
@@ -499,6 +569,7 @@ bool MpiFile::get_atomicity() const { return st_ && st_->atomic; }
 
 Status MpiFile::set_info(MPI_Info info) {
   if (!st_) return Status::error(EBADF, "set_info: MPI-IO file is not open");
+  NACRE_RETURN_IF_ERROR(st_->flush_all());
   FileHints h = st_->hints;
   NACRE_RETURN_IF_ERROR(
       agree(st_->comm, apply_info(info, &h).with_context("set_info of " + st_->path)));

@@ -5,6 +5,7 @@
 #include "collective/decision.hpp"
 #include "collective/plan.hpp"
 #include "mpiio_file/agree.hpp"
+#include "mpiio_file/buffer_pool.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -91,33 +92,61 @@ class BufferMap {
   uint64_t bytes_ = 0;
 };
 
+// What every rank contributes to the decision: its summary and whether it
+// failed before the I/O (then every rank agrees on the error instead).
+struct Contribution {
+  collective::AccessSummary summary;
+  uint64_t failed = 0;
+};
+
 Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pieces,
-           uint8_t* stream, TwoPhaseStats* stats) {
+           uint8_t* stream, TwoPhaseStats* stats, const Status& before) {
   MPI_Comm comm = ctx.comm;
   int rank = 0, size = 0;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   const collective::CollectiveHints& h = ctx.hints;
-  if (stats) *stats = {};
+  TwoPhaseStats scratch;
+  if (!stats) stats = &scratch;
+  *stats = {};
+  double t0 = MPI_Wtime();
+  auto lap = [&t0](double* into) {
+    const double t = MPI_Wtime();
+    *into += t - t0;
+    t0 = t;
+  };
 
-  // ---- phase 1: summaries and the decision.
-  collective::AccessSummary mine{};
-  Status local;
-  auto sum = collective::summarize(pieces);
-  if (sum) mine = *sum;
-  else local = sum.status();
-  NACRE_RETURN_IF_ERROR(agree(comm, local));
+  // ---- phase 1: summaries and the decision (one allgather, which also
+  // carries every rank's earlier failure, if any).
+  Contribution mine{};
+  Status local = before;
+  if (local) {
+    auto sum = collective::summarize(pieces);
+    if (sum) mine.summary = *sum;
+    else local = sum.status();
+  }
+  mine.failed = local ? 0 : 1;
+  std::vector<Contribution> gathered(static_cast<size_t>(size));
+  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, gathered.data(), sizeof mine, MPI_BYTE, comm);
   std::vector<collective::AccessSummary> all(static_cast<size_t>(size));
-  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, all.data(), sizeof mine, MPI_BYTE, comm);
+  bool any_failed = false;
+  for (int r = 0; r < size; ++r) {
+    all[static_cast<size_t>(r)] = gathered[static_cast<size_t>(r)].summary;
+    any_failed = any_failed || gathered[static_cast<size_t>(r)].failed != 0;
+  }
+  if (any_failed) return agree(comm, local);
   const auto decision =
       collective::decide(is_write ? h.cb_write : h.cb_read, all, h.min_independent_run);
+  lap(&stats->t_decide);
   if (decision.path == collective::IoPath::kIndependent) {
-    if (mine.bytes) {
+    if (mine.summary.bytes) {
       const auto fp = to_file_pieces(pieces);
       local = is_write ? ctx.core->write_pieces(*ctx.layout, fp, stream)
                        : ctx.core->read_pieces(*ctx.layout, fp, stream);
     }
-    return agree(comm, local);
+    Status s = agree(comm, local);
+    lap(&stats->t_io);
+    return s;
   }
 
   // ---- phase 2: aggregators, access lists to them, plans.
@@ -136,10 +165,8 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
     is_agg[static_cast<size_t>(map->rank_of(a))] = 1;
     if (map->rank_of(a) == rank) my_agg = static_cast<int>(a);
   }
-  if (stats) {
-    stats->aggregated = true;
-    stats->aggregators = A;
-  }
+  stats->aggregated = true;
+  stats->aggregators = A;
 
   uint64_t my_count = pieces.size();
   std::vector<uint64_t> counts(static_cast<size_t>(size));
@@ -199,108 +226,120 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
   NACRE_RETURN_IF_ERROR(agree(comm, local));
   lists = {};
 
-  // ---- phase 3: the round lists of the aggregators.
-  std::vector<uint64_t> my_ks;
-  collective::Round round;
-  if (my_agg >= 0) {
-    auto cur = full->rounds(static_cast<uint32_t>(my_agg));
-    while (cur.next(round)) my_ks.push_back(round.window_index);
-  }
-  uint64_t nk = my_ks.size();
-  std::vector<uint64_t> nks(static_cast<size_t>(size));
-  MPI_Allgather(&nk, 1, MPI_UINT64_T, nks.data(), 1, MPI_UINT64_T, comm);
-  std::vector<int> kc(static_cast<size_t>(size)), kd(static_cast<size_t>(size));
-  uint64_t ktotal = 0, steps = 0;
-  for (int r = 0; r < size; ++r) {
-    kc[static_cast<size_t>(r)] = static_cast<int>(nks[static_cast<size_t>(r)]);
-    kd[static_cast<size_t>(r)] = static_cast<int>(ktotal);
-    ktotal += nks[static_cast<size_t>(r)];
-    steps = std::max(steps, nks[static_cast<size_t>(r)]);
-  }
-  std::vector<uint64_t> ks(ktotal);
-  MPI_Allgatherv(my_ks.data(), static_cast<int>(nk), MPI_UINT64_T, ks.data(), kc.data(),
-                 kd.data(), MPI_UINT64_T, comm);
-  if (stats) stats->rounds = steps;
+  lap(&stats->t_plan);
 
-  // ---- phase 4: the rounds.
-  const uint64_t W = full ? full->window() : 0;
-  if (my_agg >= 0 && ctx.agg_buffer->size() < W) ctx.agg_buffer->resize(W);
-  uint8_t* abuf = ctx.agg_buffer->data();
-
-  std::vector<collective::RoundCursor> mine_cur;
-  std::vector<collective::Round> pending(A);
-  std::vector<char> has_pending(A, 0);
-  for (uint32_t a = 0; a < A; ++a) {
-    mine_cur.push_back(own->rounds(a));
-    has_pending[a] = mine_cur.back().next(pending[a]) ? 1 : 0;
-  }
-  std::optional<collective::RoundCursor> agg_cur;
-  if (my_agg >= 0) agg_cur.emplace(full->rounds(static_cast<uint32_t>(my_agg)));
-
-  Status io;  // first I/O error of this rank
-  BufferMap bmap;
-  std::vector<MPI_Request> reqs;
-  std::vector<MPI_Datatype> types;
-  std::vector<layout::FilePiece> fp;
-  for (uint64_t t = 0; t < steps; ++t) {
-    reqs.clear();
-    types.clear();
-    bool agg_active = false;
-    // Aggregator: prepare the window (reads before the data moves).
-    if (my_agg >= 0 && t < nk) {
-      agg_active = agg_cur->next(round);
-      if (agg_active) {
-        bmap.reset(round.fill_holes ? std::span<const Extent>(round.window)
-                                    : std::span<const Extent>(round.covered));
-        fp = to_file_pieces(bmap.extents());
-        if (io && (!is_write || round.fill_holes))
-          io = ctx.core->read_pieces(*ctx.layout, fp, abuf);
-        for (int r = 0; r < size; ++r) {
-          auto tr = round.transfers_of(static_cast<size_t>(r));
-          if (tr.empty()) continue;
-          BlockType bt;
-          for (const Transfer& x : tr) bt.add(bmap.pos(x.file_offset), x.length);
-          MPI_Datatype dt = bt.commit();
-          types.push_back(dt);
-          reqs.emplace_back();
-          if (is_write) MPI_Irecv(abuf, 1, dt, r, kTag, comm, &reqs.back());
-          else MPI_Isend(abuf, 1, dt, r, kTag, comm, &reqs.back());
-        }
-      }
-    }
-    // Every rank: its part of round t of every aggregator.
+  // ---- phase 3: the rounds.
+  // Every rank posts at once its sends (write) or receives (read) for every
+  // round of every aggregator, in round order. Between two ranks MPI matches
+  // messages in posting order, and each aggregator posts its side round by
+  // round in the same order, so no round list needs exchanging. An
+  // aggregator keeps two round buffers: it posts round i+1 (after the
+  // read-modify-write read or, for reads, the read of its window) before it
+  // waits for round i, so the data of one round moves while the requests of
+  // the other are in flight. An I/O error stops only the aggregator's own
+  // requests; every message is still exchanged (no rank is left waiting).
+  std::vector<MPI_Request> mine_reqs;
+  std::vector<MPI_Datatype> mine_types;
+  {
+    collective::Round r;
     for (uint32_t a = 0; a < A; ++a) {
       const int ar = map->rank_of(a);
-      if (t >= nks[static_cast<size_t>(ar)] || !has_pending[a]) continue;
-      const uint64_t k = ks[static_cast<size_t>(kd[static_cast<size_t>(ar)]) + t];
-      if (pending[a].window_index != k) continue;
-      BlockType bt;
-      for (const Transfer& x : pending[a].transfers_of(0)) bt.add(x.stream_offset, x.length);
-      has_pending[a] = mine_cur[a].next(pending[a]) ? 1 : 0;
-      if (bt.empty()) continue;
-      MPI_Datatype dt = bt.commit();
-      types.push_back(dt);
-      reqs.emplace_back();
-      if (is_write) MPI_Isend(stream, 1, dt, ar, kTag, comm, &reqs.back());
-      else MPI_Irecv(stream, 1, dt, ar, kTag, comm, &reqs.back());
+      auto cur = own->rounds(a);
+      while (cur.next(r)) {
+        BlockType bt;
+        for (const Transfer& x : r.transfers_of(0)) bt.add(x.stream_offset, x.length);
+        if (bt.empty()) continue;
+        MPI_Datatype dt = bt.commit();
+        mine_types.push_back(dt);
+        mine_reqs.emplace_back();
+        if (is_write) MPI_Isend(stream, 1, dt, ar, kTag, comm, &mine_reqs.back());
+        else MPI_Irecv(stream, 1, dt, ar, kTag, comm, &mine_reqs.back());
+      }
     }
-    MPI_Waitall(static_cast<int>(reqs.size()), reqs.data(), MPI_STATUSES_IGNORE);
-    for (MPI_Datatype& dt : types) MPI_Type_free(&dt);
-    if (agg_active && is_write && io) io = ctx.core->write_pieces(*ctx.layout, fp, abuf);
   }
-  return agree(comm, io.with_context(is_write ? "collective write" : "collective read"));
+
+  Status io;  // first I/O error of this rank
+  if (my_agg >= 0) {
+    const uint64_t W = full->window();
+    ensure_size(ctx.agg_buffer, static_cast<size_t>(2 * W));
+    uint8_t* const bufs[2] = {ctx.agg_buffer->data(), ctx.agg_buffer->data() + W};
+    struct Slot {
+      collective::Round round;
+      BufferMap bmap;
+      std::vector<layout::FilePiece> fp;
+      std::vector<MPI_Request> reqs;
+      std::vector<MPI_Datatype> types;
+    };
+    Slot slots[2];
+    // Prepares a round in buf: the read of its window (reads; writes that
+    // fill holes), then the receives (write) or sends (read) of every rank.
+    auto post = [&](Slot& slot, uint8_t* buf) {
+      const collective::Round& rd = slot.round;
+      slot.bmap.reset(rd.fill_holes ? std::span<const Extent>(rd.window)
+                                  : std::span<const Extent>(rd.covered));
+      slot.fp = to_file_pieces(slot.bmap.extents());
+      if (io && (!is_write || rd.fill_holes)) {
+        lap(&stats->t_exchange);
+        io = ctx.core->read_pieces(*ctx.layout, slot.fp, buf);
+        lap(&stats->t_io);
+      }
+      for (int r = 0; r < size; ++r) {
+        auto tr = rd.transfers_of(static_cast<size_t>(r));
+        if (tr.empty()) continue;
+        BlockType bt;
+        for (const Transfer& x : tr) bt.add(slot.bmap.pos(x.file_offset), x.length);
+        MPI_Datatype dt = bt.commit();
+        slot.types.push_back(dt);
+        slot.reqs.emplace_back();
+        if (is_write) MPI_Irecv(buf, 1, dt, r, kTag, comm, &slot.reqs.back());
+        else MPI_Isend(buf, 1, dt, r, kTag, comm, &slot.reqs.back());
+      }
+    };
+    auto finish = [&](Slot& slot) {
+      MPI_Waitall(static_cast<int>(slot.reqs.size()), slot.reqs.data(), MPI_STATUSES_IGNORE);
+      for (MPI_Datatype& dt : slot.types) MPI_Type_free(&dt);
+      slot.reqs.clear();
+      slot.types.clear();
+    };
+    auto cur = full->rounds(static_cast<uint32_t>(my_agg));
+    bool have = cur.next(slots[0].round);
+    if (have) post(slots[0], bufs[0]);
+    for (uint64_t i = 0; have; ++i) {
+      Slot& now = slots[i % 2];
+      Slot& next = slots[(i + 1) % 2];
+      if (!is_write) finish(next);  // round i-1's sends: its buffer is reused next
+      const bool have_next = cur.next(next.round);
+      if (have_next) post(next, bufs[(i + 1) % 2]);
+      if (is_write) {
+        finish(now);
+        lap(&stats->t_exchange);
+        if (io) io = ctx.core->write_pieces(*ctx.layout, now.fp, bufs[i % 2]);
+        lap(&stats->t_io);
+      }
+      ++stats->rounds;
+      have = have_next;
+    }
+    finish(slots[0]);
+    finish(slots[1]);
+  }
+  MPI_Waitall(static_cast<int>(mine_reqs.size()), mine_reqs.data(), MPI_STATUSES_IGNORE);
+  for (MPI_Datatype& dt : mine_types) MPI_Type_free(&dt);
+  lap(&stats->t_exchange);
+  Status s = agree(comm, io.with_context(is_write ? "collective write" : "collective read"));
+  lap(&stats->t_io);
+  return s;
 }
 
 }  // namespace
 
 Status two_phase_write(const TwoPhaseContext& ctx, std::span<const Extent> pieces,
-                       const uint8_t* stream, TwoPhaseStats* stats) {
-  return run(ctx, true, pieces, const_cast<uint8_t*>(stream), stats);
+                       const uint8_t* stream, TwoPhaseStats* stats, const Status& before) {
+  return run(ctx, true, pieces, const_cast<uint8_t*>(stream), stats, before);
 }
 
 Status two_phase_read(const TwoPhaseContext& ctx, std::span<const Extent> pieces, uint8_t* stream,
-                      TwoPhaseStats* stats) {
-  return run(ctx, false, pieces, stream, stats);
+                      TwoPhaseStats* stats, const Status& before) {
+  return run(ctx, false, pieces, stream, stats, before);
 }
 
 }  // namespace nacre::mpiio

@@ -8,14 +8,20 @@ using namespace nacre::collective::testing;
 namespace {
 
 // The documented rule, written independently (pairwise, byte-level overlap).
-IoPath model(CbMode mode, const std::vector<AccessSummary>& s, uint64_t min_run) {
+IoPath model(CbMode mode, const std::vector<AccessSummary>& s, uint64_t min_run,
+             uint64_t min_single) {
   if (mode == CbMode::kEnable) return IoPath::kAggregate;
   if (mode == CbMode::kDisable) return IoPath::kIndependent;
   uint64_t bytes = 0, runs = 0;
   bool inter = false;
+  size_t single = 0, nonempty = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     bytes += s[i].bytes;
     runs += s[i].runs;
+    if (s[i].bytes > 0) {
+      ++nonempty;
+      if (s[i].runs == 1 && s[i].bytes >= min_single) ++single;
+    }
     for (size_t j = 0; j < s.size(); ++j) {
       if (i == j || s[i].empty() || s[j].empty()) continue;
       for (uint64_t b = s[i].begin; b < s[i].end; ++b)
@@ -24,6 +30,7 @@ IoPath model(CbMode mode, const std::vector<AccessSummary>& s, uint64_t min_run)
   }
   if (bytes == 0) return IoPath::kIndependent;
   if (inter) return IoPath::kAggregate;
+  if (single == nonempty) return IoPath::kIndependent;
   return bytes / runs >= min_run ? IoPath::kIndependent : IoPath::kAggregate;
 }
 
@@ -47,11 +54,12 @@ TEST_CASE("exhaustive: up to 3 ranks, ranges on a 5-point grid, all modes") {
       std::vector<AccessSummary> s;
       for (size_t i : idx) s.push_back(choices[i]);
       for (CbMode mode : {CbMode::kEnable, CbMode::kDisable, CbMode::kAutomatic})
-        for (uint64_t min_run = 0; min_run <= 5; ++min_run) {
-          const Decision d = decide(mode, s, min_run);
-          CHECK(d.path == model(mode, s, min_run));
-          ++cases;
-        }
+        for (uint64_t min_run = 0; min_run <= 5; ++min_run)
+          for (uint64_t min_single : {uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{5}}) {
+            const Decision d = decide(mode, s, min_run, min_single);
+            CHECK(d.path == model(mode, s, min_run, min_single));
+            ++cases;
+          }
       size_t k = 0;
       while (k < n && ++idx[k] == choices.size()) idx[k++] = 0;
       if (k == n) break;
@@ -84,6 +92,14 @@ TEST_CASE("ior-hard aggregates, ior-easy goes independent (default threshold)") 
   };
   CHECK(decide(h.cb_write, summaries(ior_hard(4, 100)), h.min_independent_run).path ==
         IoPath::kAggregate);
+  // One ior-hard record per rank and call (IOR's MPIIO backend): disjoint
+  // single runs, nothing for aggregation to merge per rank: independent.
+  CHECK(decide(h.cb_write, summaries(ior_hard(4, 1)), h.min_independent_run).path ==
+        IoPath::kIndependent);
+  // ... unless the runs are tiny.
+  std::vector<Pieces> tiny(3);
+  for (uint64_t r = 0; r < 3; ++r) tiny[r].push_back({r * 4096, 4096});
+  CHECK(decide(h.cb_write, summaries(tiny), h.min_independent_run).path == IoPath::kAggregate);
   // ior-easy with 47008-byte transfers: contiguous per rank, so runs merge.
   CHECK(decide(h.cb_write, summaries(ior_easy(4, 100 * 47008, 47008)), h.min_independent_run)
             .path == IoPath::kIndependent);

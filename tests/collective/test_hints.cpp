@@ -12,6 +12,8 @@ TEST_CASE("defaults") {
   CHECK(h.cb_buffer_size == 16u << 20);
   CHECK(h.cb_write == CbMode::kAutomatic);
   CHECK(h.cb_read == CbMode::kAutomatic);
+  CHECK_FALSE(h.write_behind);
+  CHECK(h.write_behind_size == 16u << 20);
 }
 
 TEST_CASE("known keys apply, unknown keys are ignored, bad values rejected") {
@@ -32,6 +34,10 @@ TEST_CASE("known keys apply, unknown keys are ignored, bad values rejected") {
   CHECK(h.max_hole_fraction == 0.5);
   CHECK(apply_hint(h, "nacre_cb_min_independent_run", "65536").is_ok());
   CHECK(h.min_independent_run == 65536);
+  CHECK(apply_hint(h, "nacre_write_behind", "enable").is_ok());
+  CHECK(h.write_behind);
+  CHECK(apply_hint(h, "nacre_write_behind_size", "4194304").is_ok());
+  CHECK(h.write_behind_size == 4194304);
   CHECK(apply_hint(h, "striping_factor", "8").is_ok());  // not ours: ignored
   CHECK(apply_hint(h, "no_such_hint", "x").is_ok());
 
@@ -41,7 +47,8 @@ TEST_CASE("known keys apply, unknown keys are ignored, bad values rejected") {
            {"cb_nodes", "99999999999"}, {"cb_buffer_size", "0"}, {"romio_cb_write", "on"},
            {"romio_cb_read", "Enable"}, {"collective_buffering", "yes"},
            {"nacre_cb_holes", "maybe"}, {"nacre_cb_max_hole_fraction", "1.5"},
-           {"nacre_cb_max_hole_fraction", "abc"}}) {
+           {"nacre_cb_max_hole_fraction", "abc"}, {"nacre_write_behind", "true"},
+           {"nacre_write_behind_size", "0"}, {"nacre_write_behind_size", "1M"}}) {
     auto s = apply_hint(h, k, v);
     CHECK_FALSE(s.is_ok());
     CHECK(s.code() == EINVAL);
@@ -50,6 +57,8 @@ TEST_CASE("known keys apply, unknown keys are ignored, bad values rejected") {
   CHECK(h.cb_nodes == before.cb_nodes);
   CHECK(h.cb_buffer_size == before.cb_buffer_size);
   CHECK(h.max_hole_fraction == before.max_hole_fraction);
+  CHECK(h.write_behind == before.write_behind);
+  CHECK(h.write_behind_size == before.write_behind_size);
 }
 
 }  // TEST_SUITE
