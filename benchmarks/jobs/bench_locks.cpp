@@ -22,9 +22,11 @@
 //                the same 4 KiB in turn; raw MPI ping-pongs of the same
 //                sizes in the same repetition.
 //
-// Every repetition: raw MPI ping-pong client 0 <-> server 0 (64 B and 4 KiB,
-// before Runtime::start, while the server rank is not serving), start,
-// records, ior_hard, micro, shutdown. The servers fault in their store
+// Within a part the systems run in turn, the order rotated by one each
+// repetition (no system always runs first). Every repetition: raw MPI
+// ping-pong client 0 <-> server 0 (64 B and 4 KiB, before Runtime::start,
+// while the server rank is not serving), start, records, ior_hard, micro,
+// shutdown. The servers fault in their store
 // memory at start (--reserve, default auto; NACRE_STORE_RESERVE wins) so
 // the first writes do not measure the kernel zeroing fresh pages.
 //

@@ -25,6 +25,7 @@
 
 #include <cstring>
 #include <iostream>
+#include <iterator>
 
 namespace nacre::jobs::locks {
 
@@ -191,7 +192,9 @@ bool micro_writes(FileSystem& fs, MPI_Comm comm, const Options& o, int rep,
                         {"nacre:lockless", open_flags::kLockless, false}};
   bool ok = true;
   std::vector<uint8_t> buf(k4K), back(k4K);
-  for (const Mode& m : modes) {
+  const size_t count = std::size(modes);
+  for (size_t k = 0; k < count; ++k) {
+    const Mode& m = modes[(k + static_cast<size_t>(rep)) % count];  // rotate the order
     const std::string path = "/" + o.tag + "-w4k-" + std::to_string(rep);
     auto f = open_one_stripe(fs, comm, path, m.flags);
     if (!f) return report(f.status(), path);
@@ -234,7 +237,9 @@ bool micro_conflict(FileSystem& fs, MPI_Comm comm, const Options& o, int rep,
   bool ok = true;
   std::vector<uint8_t> buf(k4K), back(k4K);
   const int steps = o.micro_warmup + o.conflict_iters;
-  for (const Mode& m : modes) {
+  const size_t count = std::size(modes);
+  for (size_t k = 0; k < count; ++k) {
+    const Mode& m = modes[(k + static_cast<size_t>(rep)) % count];  // rotate the order
     const std::string path = "/" + o.tag + "-conflict-" + std::to_string(rep);
     auto f = open_one_stripe(fs, comm, path, m.flags);
     if (!f) return report(f.status(), path);
@@ -245,10 +250,10 @@ bool micro_conflict(FileSystem& fs, MPI_Comm comm, const Options& o, int rep,
     MPI_Barrier(comm);
     if (me < 2) {
       char token = 0;
-      for (int k = 0; k < steps; ++k) {
-        if (k == o.micro_warmup) t0 = now_seconds();
-        if (k % 2 == me) {
-          fill_pattern(buf.data(), k4K, 0, static_cast<uint64_t>(k) + 1);
+      for (int step = 0; step < steps; ++step) {
+        if (step == o.micro_warmup) t0 = now_seconds();
+        if (step % 2 == me) {
+          fill_pattern(buf.data(), k4K, 0, static_cast<uint64_t>(step) + 1);
           if (s) s = f->write_at(0, buf.data(), k4K).status();
           MPI_Send(&token, 1, MPI_CHAR, 1 - me, 9, comm);  // even after a failure: no hang
         } else {

@@ -75,7 +75,8 @@ bool bench_records(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
     for (size_t ri = 0; ri < o.record_sizes.size() && ok; ++ri) {
       const uint64_t rs = o.record_sizes[ri];
       const double mib = static_cast<double>(o.records_file / rs * rs) / kMiB;
-      for (size_t si = 0; si < systems.size() && ok; ++si) {
+      for (size_t k = 0; k < systems.size() && ok; ++k) {
+        const size_t si = (k + static_cast<size_t>(rep)) % systems.size();  // rotate the order
         const uint64_t salt = (static_cast<uint64_t>(rep) * 16 + ri) * 16 + si + 1;
         const double t = records_once(*systems[si], rs, o.records_file, salt, out, in);
         ok = t > 0;
@@ -150,7 +151,8 @@ bool bench_ior_hard(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
   const double mib = static_cast<double>(bytes) * n / kMiB;
   std::vector<uint8_t> out(bytes), in(bytes);
   bool ok = true;
-  for (size_t si = 0; si < systems.size() && ok; ++si) {
+  for (size_t k = 0; k < systems.size() && ok; ++k) {
+    const size_t si = (k + static_cast<size_t>(rep)) % systems.size();  // rotate the order
     BenchFile& f = *systems[si];
     const uint64_t salt = static_cast<uint64_t>(rep) * 16 + si + 1;
     for (uint64_t i = 0; i < o.ior_segments; ++i)  // untimed
