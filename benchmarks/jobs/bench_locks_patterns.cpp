@@ -30,16 +30,19 @@ std::string size_label(uint64_t bytes) {
 // 1. Sequential records
 
 // One system, one record size: open..writes..close timed (seconds, or < 0 on
-// failure), then read back in 1 MiB calls and checked. Local (client 0).
+// failure; *close_share: the part of it spent in close), then read back in
+// 1 MiB calls and checked. Local (client 0).
 double records_once(BenchFile& f, uint64_t record, uint64_t file_bytes, uint64_t salt,
-                    std::vector<uint8_t>& out, std::vector<uint8_t>& in) {
+                    std::vector<uint8_t>& out, std::vector<uint8_t>& in, double* close_share) {
   const uint64_t n = file_bytes / record;
   fill_pattern(out.data(), n * record, 0, salt);  // untimed
   const double t0 = now_seconds();
   Status s = f.open(MPI_COMM_SELF, true);
   for (uint64_t i = 0; s && i < n; ++i) s = f.write_at(i * record, out.data() + i * record, record);
+  const double t_close = now_seconds();
   Status c = f.close(MPI_COMM_SELF);
   const double t = now_seconds() - t0;
+  *close_share = (t0 + t - t_close) / t;
   if (s) s = c;
   if (!report(s, f.name() + " records write")) return -1;
   std::memset(in.data(), 0, n * record);
@@ -78,11 +81,14 @@ bool bench_records(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
       for (size_t k = 0; k < systems.size() && ok; ++k) {
         const size_t si = (k + static_cast<size_t>(rep)) % systems.size();  // rotate the order
         const uint64_t salt = (static_cast<uint64_t>(rep) * 16 + ri) * 16 + si + 1;
-        const double t = records_once(*systems[si], rs, o.records_file, salt, out, in);
+        double close_share = 0;
+        const double t = records_once(*systems[si], rs, o.records_file, salt, out, in, &close_share);
         ok = t > 0;
-        if (ok)
-          series(results, "records_" + size_label(rs) + "_write", systems[si]->name(), "MiB/s")
-              .samples.push_back(mib / t);
+        if (ok) {
+          const std::string m = "records_" + size_label(rs);
+          series(results, m + "_write", systems[si]->name(), "MiB/s").samples.push_back(mib / t);
+          series(results, m + "_in_close", systems[si]->name(), "%").samples.push_back(100 * close_share);
+        }
       }
     }
   }
