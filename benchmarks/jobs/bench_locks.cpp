@@ -31,7 +31,7 @@
 // the first writes do not measure the kernel zeroing fresh pages.
 //
 //   mpirun -n 6 ... -x NACRE_SERVERS=2 nacre-bench-locks [--reps 3]
-//       [--records-file 32MiB] [--ior-segments 1000] [--micro-iters 2000]
+//       [--records-file 32MiB] [--ior-segments 4000] [--micro-iters 2000]
 //       [--parts records,ior_hard,micro] [--smoke]
 //
 // Needs MPI_THREAD_MULTIPLE (the client's lock progress thread). Exit
@@ -259,7 +259,7 @@ int main(int argc, char** argv) {
   app.add_option("--parts", parts, "comma-separated subset of records,ior_hard,micro");
   app.add_option("--records-file", o.records_file, "bytes per records file (32MiB)")
       ->transform(CLI::AsSizeValue(false));
-  app.add_option("--ior-segments", o.ior_segments, "ior-hard records per client (1000)")
+  app.add_option("--ior-segments", o.ior_segments, "ior-hard records per client (4000)")
       ->check(CLI::Range(1, 10000000));
   app.add_option("--micro-iters", o.micro_iters, "timed operations per micro measurement")
       ->check(CLI::Range(1, 10000000));

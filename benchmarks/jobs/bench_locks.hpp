@@ -23,7 +23,7 @@ struct Options {
   std::vector<uint64_t> record_sizes{4 << 10, 16 << 10, 64 << 10};
   uint64_t records_file = 32 * kMiB;  // bytes per file
   // 2. ior-hard independent
-  uint64_t ior_segments = 1000;  // records of 47008 bytes per client
+  uint64_t ior_segments = 4000;  // records of 47008 bytes per client
   // 3. micro-benchmark
   int micro_iters = 2000;   // timed operations per measurement
   int micro_warmup = 100;
