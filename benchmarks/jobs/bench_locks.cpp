@@ -90,6 +90,7 @@ double ratio_line(const std::vector<Series>& all, const std::string& metric, con
 
 void print_summary(const std::vector<Series>& all, const Options& o, int clients) {
   std::string t;
+  const std::string mpiio = "mpiio:" + o.local_dir, posix = "posix:" + o.local_dir;
   std::printf("\nsame-run ratios (median of system A / median of system B; per-repetition ratios "
               "in brackets)\n");
   for (uint64_t rs : o.record_sizes) {
@@ -98,9 +99,9 @@ void print_summary(const std::vector<Series>& all, const Options& o, int clients
     if (r > 0)
       std::printf("TARGET %s: nacre:cache >= 10x nacre:write-through: %s %s\n", m.c_str(), t.c_str(),
                   r >= 10 ? "MET" : "MISSED");
-    for (const char* b : {"nacre:lockless", "mpiio:/tmp", "posix:/tmp"})
+    for (const std::string& b : {std::string("nacre:lockless"), mpiio, posix})
       if (ratio_line(all, m, "nacre:cache", b, &t) > 0)
-        std::printf("  %s: nacre:cache / %s: %s\n", m.c_str(), b, t.c_str());
+        std::printf("  %s: nacre:cache / %s: %s\n", m.c_str(), b.c_str(), t.c_str());
   }
   for (const char* m : {"ior_hard_write", "ior_hard_read"}) {
     for (const char* a : {"nacre:locks", "nacre:no-expand"}) {
@@ -110,8 +111,8 @@ void print_summary(const std::vector<Series>& all, const Options& o, int clients
                     r >= 0.5 ? "MET" : "MISSED");
     }
     for (const char* a : {"nacre:locks", "nacre:no-expand", "nacre:lockless"})
-      if (ratio_line(all, m, a, "mpiio:/tmp", &t) > 0)
-        std::printf("  %s: %s / mpiio:/tmp: %s\n", m, a, t.c_str());
+      if (ratio_line(all, m, a, mpiio, &t) > 0)
+        std::printf("  %s: %s / %s: %s\n", m, a, mpiio.c_str(), t.c_str());
   }
   const double records = static_cast<double>(o.ior_segments) * clients;
   for (const char* a : {"nacre:locks", "nacre:no-expand"})
