@@ -7,7 +7,23 @@ namespace nacre::mpiio {
 FlatCursor::FlatCursor(const FlatList& list) : pat_(list.pattern), base_(list.base) {
   if (!pat_) pat_ = std::make_shared<const Pattern>();
   levels_ = pat_->levels;
-  if (list.count != 1) levels_.push_back({list.count, list.type_extent});
+  int64_t folded = 0;
+  if (list.count > 1 && pat_->levels.empty() && pat_->leaf.size() == 1 &&
+      pat_->leaf[0].length == list.type_extent &&
+      !__builtin_mul_overflow(pat_->leaf[0].length, list.count, &folded)) {
+    // count abutting instances of one contiguous piece (MPI_BYTE x N: the
+    // default view's tiles, HDF5's memory types) are one piece, so map()
+    // and next() cost O(1) instead of O(count).
+    auto one = std::make_shared<Pattern>(*pat_);
+    one->leaf[0].length = folded;
+    one->leaf_prefix = {0, folded};
+    one->leaf_bytes = folded;
+    one->size = folded;
+    one->data_hi = one->leaf[0].offset + folded;
+    pat_ = std::move(one);
+  } else if (list.count != 1) {
+    levels_.push_back({list.count, list.type_extent});
+  }
   size_ = pat_->size;
   level_bytes_.resize(levels_.size());
   int64_t s = pat_->leaf_bytes;
