@@ -1,11 +1,12 @@
 /* mpi.locks.app_c: the C API of application locks (nacre_file_lock,
  * nacre_file_test_lock, nacre_file_flock) between two client ranks of an
- * embedded job, plus argument checks. Prints "app_locks_c: OK" on client
+ * embedded job, plus argument checks, and concurrent nacre_append. Prints "app_locks_c: OK" on client
  * rank 0 and exits non-zero on any failure. */
 #include <nacre/nacre.h>
 
 #include <mpi.h>
 
+#include <stdint.h>
 #include <stdio.h>
 
 static int failures = 0;
@@ -58,6 +59,39 @@ static void client(nacre_runtime_t* rt) {
     expect("after close", nacre_file_lock(f, NACRE_LOCK_EX, 0, 0, 1), 0);
     expect("flock after close", nacre_file_flock(f, NACRE_LOCK_EX, 1), 0);
     expect("close", nacre_close(f), 0);
+  }
+  MPI_Barrier(comm);
+
+  /* nacre_append: both ranks append 100 bytes 10 times; the offsets they
+   * get are distinct multiples of 100 and the file ends at 2000 bytes. */
+  {
+    char rec[100];
+    int64_t at = -1, offs[10];
+    uint64_t size = 0;
+    int i, bad = 0;
+    for (i = 0; i < 100; ++i) rec[i] = (char)('a' + rank);
+    expect("open for append", nacre_open(rt, "/c-locks", NACRE_O_RDWR, 0, NULL, &f), 0);
+    if (!f) { ++failures; return; }
+    expect("append of a null buffer", nacre_append(f, NULL, 5, &at), EINVAL);
+    for (i = 0; i < 10; ++i) {
+      expect("append", nacre_append(f, rec, sizeof rec, &at), 0);
+      offs[i] = at;
+      if (at < 0 || at % 100 != 0) bad = 1;
+    }
+    for (i = 1; i < 10; ++i) if (offs[i] <= offs[i - 1]) bad = 1;
+    if (bad) { fprintf(stderr, "app_locks_c: append offsets out of order\n"); ++failures; }
+    expect("close after append", nacre_close(f), 0);
+    MPI_Barrier(comm);
+    if (rank == 0) {
+      nacre_stat_t st;
+      expect("stat", nacre_stat(rt, "/c-locks", &st), 0);
+      size = st.size;
+      if (size != 2000) {
+        fprintf(stderr, "app_locks_c: size after appends %llu, expected 2000\n",
+                (unsigned long long)size);
+        ++failures;
+      }
+    }
   }
 }
 
