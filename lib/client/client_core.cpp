@@ -94,7 +94,6 @@ Call ClientCore::make_call(int server, MsgType type, const std::vector<uint8_t>&
   return c;
 }
 
-namespace {
 // Runs calls over t, at most `window` at a time, and checks every reply.
 Status exchange_all(transport::ClientTransport& t, std::vector<Call>& calls,
                     std::vector<std::vector<uint8_t>>* bodies, size_t window) {
@@ -111,7 +110,6 @@ Status exchange_all(transport::ClientTransport& t, std::vector<Call>& calls,
   }
   return first_error;
 }
-}  // namespace
 
 Status ClientCore::run(std::vector<Call>& calls, std::vector<std::vector<uint8_t>>* bodies) {
   if (bodies) bodies->assign(calls.size(), {});
@@ -143,7 +141,6 @@ Status ClientCore::hello() {
   return Status::ok();
 }
 
-namespace {
 Status check_layout(const Layout& l, int servers) {
   if (l.stripe_size == 0 || l.stripes.empty())
     return Status::error(EPROTO, "file has an empty layout");
@@ -153,6 +150,8 @@ Status check_layout(const Layout& l, int servers) {
                                        " of " + std::to_string(servers));
   return Status::ok();
 }
+
+namespace {
 Status check_range(uint64_t offset, uint64_t len) {
   if (offset > kMaxFileSize || len > kMaxFileSize - offset)
     return Status::error(EFBIG, "range at offset " + std::to_string(offset) + " of " +
@@ -161,71 +160,6 @@ Status check_range(uint64_t offset, uint64_t len) {
   return Status::ok();
 }
 }  // namespace
-
-Status ClientCore::lock_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
-                             locks::Mode mode, const IoLocking& locking,
-                             std::vector<LockRef>* held) {
-  // The hull of the touched extents per stripe, in stripe index order.
-  std::map<uint32_t, locks::Extent> hulls;
-  for (const auto& r : plan) {
-    const locks::Extent e{r.object_offset, r.object_offset + r.length};
-    auto [it, fresh] = hulls.try_emplace(r.stripe_index, e);
-    if (!fresh) it->second = locks::hull(it->second, e);
-  }
-  return lock_hulls(layout, hulls, mode, locking, held);
-}
-
-Status ClientCore::lock_whole(const Layout& layout, locks::Mode mode, const IoLocking& locking,
-                              std::vector<LockRef>* held) {
-  std::map<uint32_t, locks::Extent> hulls;
-  for (uint32_t i = 0; i < layout.stripe_count(); ++i) hulls.emplace(i, locks::Extent::whole());
-  return lock_hulls(layout, hulls, mode, locking, held);
-}
-
-Status ClientCore::lock_hulls(const Layout& layout, const std::map<uint32_t, locks::Extent>& hulls,
-                              locks::Mode mode, const IoLocking& locking,
-                              std::vector<LockRef>* held) {
-  for (const auto& [stripe, want] : hulls) {
-    const StripeTarget& t = layout.stripes[stripe];
-    if (uint64_t h = lock_cache_.use_cached(t.server, t.object_id, mode, 0, want)) {
-      held->push_back(LockRef{t.server, t.object_id, h});
-      continue;
-    }
-    wire::LockEnqueueRequest req;
-    req.object_id = t.object_id;
-    req.mode = static_cast<uint8_t>(mode);
-    req.start = want.start;
-    req.end = want.end;
-    req.flags = locking.no_expand ? wire::kLockFlagNoExpand : 0;
-    std::vector<Call> calls;
-    calls.push_back(make_call(static_cast<int>(t.server), MsgType::kLockEnqueue,
-                              wire::encode_body(req), 0));
-    std::vector<std::vector<uint8_t>> bodies;
-    Status s = run(calls, &bodies);
-    wire::LockEnqueueReply rep;
-    if (s) s = wire::decode_body(bodies[0], rep, "LOCK_ENQUEUE reply");
-    if (s && !(rep.handle != 0 && locks::contains(locks::Extent{rep.start, rep.end}, want)))
-      s = Status::error(EPROTO, "server " + std::to_string(t.server) +
-                                    " granted a lock that does not cover the request");
-    if (!s) {
-      if (s.code() == ESTALE) {
-        lock_cache_.forget_server(t.server);
-        drop_server(t.server, s);
-      }
-      unlock(*held);
-      held->clear();
-      return s;
-    }
-    lock_cache_.add_in_use(t.server, t.object_id, rep.handle, mode, 0,
-                           locks::Extent{rep.start, rep.end});
-    held->push_back(LockRef{t.server, t.object_id, rep.handle});
-  }
-  return Status::ok();
-}
-
-void ClientCore::unlock(const std::vector<LockRef>& held) {
-  for (const auto& r : held) lock_cache_.unuse(r);
-}
 
 namespace {
 // Ends the uses of the locks an I/O call took, on every return path.
@@ -500,84 +434,6 @@ Status ClientCore::sync_objects(const Layout& layout) {
   return per_object(layout, MsgType::kObjSync, [&](uint32_t i) {
     return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
   }, nullptr);
-}
-
-Status ClientCore::flush(const Layout& layout) {
-  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
-  std::lock_guard<std::mutex> lock(mu_);
-  std::lock_guard<std::mutex> data(flush_mu_);
-  if (disconnected_ && write_cache_.dirty_bytes() == 0) return take_sticky_error();
-  NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
-  return take_sticky_error();
-}
-
-Status ClientCore::flush_layout_locked(const Layout& layout) {
-  std::vector<DirtyObject> dirty;
-  for (const auto& t : layout.stripes) {
-    const ObjectKey key{t.server, t.object_id};
-    auto ex = write_cache_.take(key);
-    if (!ex.empty()) dirty.push_back(DirtyObject{key, std::move(ex)});
-  }
-  if (dirty.empty()) return Status::ok();
-  return send_dirty(*transport_, dirty, false);
-}
-
-Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects,
-                              bool background) {
-  std::vector<Call> calls;
-  for (const auto& o : objects)
-    for (const auto& e : o.extents)
-      for (uint64_t done = 0; done < e.length;) {
-        const uint64_t n = std::min<uint64_t>(max_rpc_bytes_, e.length - done);
-        const bool bulk = n >= kBulkWriteBytes;
-        Call c = make_call(static_cast<int>(o.key.first),
-                           bulk ? MsgType::kObjWriteBulk : MsgType::kObjWrite,
-                           wire::encode_body(wire::ObjWriteRequest{o.key.second, e.offset + done}),
-                           n);
-        c.bulk = bulk;
-        e.for_each_piece(done, n, [&](const uint8_t* p, uint64_t k) {
-          c.out_data.push_back({p, static_cast<size_t>(k)});
-        });
-        calls.push_back(std::move(c));
-        done += n;
-      }
-  Status s = exchange_all(t, calls, nullptr, kWindow);
-  write_cache_.release(objects);  // the chunks go back to the pool, sent or not
-  if (!s) {
-    s = Status::error(s.code(),
-                      "write-back of cached writes failed, those writes are lost: " + s.to_string());
-    if (background && sticky_error_.is_ok()) sticky_error_ = s;
-  }
-  return s;
-}
-
-void ClientCore::flush_for_cancel(const LockRef& ref, transport::ClientTransport& t) {
-  std::lock_guard<std::mutex> data(flush_mu_);
-  const ObjectKey key{ref.server, ref.object};
-  auto ex = write_cache_.take(key);
-  if (ex.empty()) return;
-  std::vector<DirtyObject> dirty;
-  dirty.push_back(DirtyObject{key, std::move(ex)});
-  Status s = send_dirty(t, dirty, /*background=*/true);  // kept as the sticky error
-  if (!s) log::warn(s.to_string());
-}
-
-void ClientCore::drop_server(uint32_t server, const Status& why) {
-  std::lock_guard<std::mutex> data(flush_mu_);
-  auto lost = write_cache_.take_server(server);
-  uint64_t bytes = 0;
-  for (const auto& o : lost)
-    for (const auto& e : o.extents) bytes += e.length;
-  write_cache_.release(lost);
-  if (bytes == 0 || !sticky_error_.is_ok()) return;
-  sticky_error_ = Status::error(ESTALE, std::to_string(bytes) + " bytes of cached writes to server " +
-                                            std::to_string(server) + " are lost: " + why.to_string());
-}
-
-Status ClientCore::take_sticky_error() {
-  Status s = sticky_error_;
-  sticky_error_ = Status::ok();
-  return s;
 }
 
 Status ClientCore::disconnect() {

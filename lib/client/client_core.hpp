@@ -222,5 +222,11 @@ class ClientCore {
 // error reply becomes its Status (with the server's message).
 Status parse_reply(const transport::Call& call, uint16_t request_type,
                    std::vector<uint8_t>* body);
+// EPROTO unless layout is non-empty and names only servers below `servers`.
+Status check_layout(const Layout& layout, int servers);
+// Runs calls over t, at most `window` at a time, and checks every reply
+// header (the first error is returned; every call completes). Blocking.
+Status exchange_all(transport::ClientTransport& t, std::vector<transport::Call>& calls,
+                    std::vector<std::vector<uint8_t>>* bodies, size_t window);
 
 }  // namespace nacre::client

@@ -1,0 +1,92 @@
+// ClientCore: writing back the write-back cache (docs/LOCKS.md, "Client cache").
+#include "client/client_core.hpp"
+
+#include "common/log.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace nacre::client {
+
+using transport::Call;
+using wire::MsgType;
+
+Status ClientCore::flush(const Layout& layout) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> data(flush_mu_);
+  if (disconnected_ && write_cache_.dirty_bytes() == 0) return take_sticky_error();
+  NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
+  return take_sticky_error();
+}
+
+Status ClientCore::flush_layout_locked(const Layout& layout) {
+  std::vector<DirtyObject> dirty;
+  for (const auto& t : layout.stripes) {
+    const ObjectKey key{t.server, t.object_id};
+    auto ex = write_cache_.take(key);
+    if (!ex.empty()) dirty.push_back(DirtyObject{key, std::move(ex)});
+  }
+  if (dirty.empty()) return Status::ok();
+  return send_dirty(*transport_, dirty, false);
+}
+
+Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects,
+                              bool background) {
+  std::vector<Call> calls;
+  for (const auto& o : objects)
+    for (const auto& e : o.extents)
+      for (uint64_t done = 0; done < e.length;) {
+        const uint64_t n = std::min<uint64_t>(max_rpc_bytes_, e.length - done);
+        const bool bulk = n >= kBulkWriteBytes;
+        Call c = make_call(static_cast<int>(o.key.first),
+                           bulk ? MsgType::kObjWriteBulk : MsgType::kObjWrite,
+                           wire::encode_body(wire::ObjWriteRequest{o.key.second, e.offset + done}),
+                           n);
+        c.bulk = bulk;
+        e.for_each_piece(done, n, [&](const uint8_t* p, uint64_t k) {
+          c.out_data.push_back({p, static_cast<size_t>(k)});
+        });
+        calls.push_back(std::move(c));
+        done += n;
+      }
+  Status s = exchange_all(t, calls, nullptr, kWindow);
+  write_cache_.release(objects);  // the chunks go back to the pool, sent or not
+  if (!s) {
+    s = Status::error(s.code(),
+                      "write-back of cached writes failed, those writes are lost: " + s.to_string());
+    if (background && sticky_error_.is_ok()) sticky_error_ = s;
+  }
+  return s;
+}
+
+void ClientCore::flush_for_cancel(const LockRef& ref, transport::ClientTransport& t) {
+  std::lock_guard<std::mutex> data(flush_mu_);
+  const ObjectKey key{ref.server, ref.object};
+  auto ex = write_cache_.take(key);
+  if (ex.empty()) return;
+  std::vector<DirtyObject> dirty;
+  dirty.push_back(DirtyObject{key, std::move(ex)});
+  Status s = send_dirty(t, dirty, /*background=*/true);  // kept as the sticky error
+  if (!s) log::warn(s.to_string());
+}
+
+void ClientCore::drop_server(uint32_t server, const Status& why) {
+  std::lock_guard<std::mutex> data(flush_mu_);
+  auto lost = write_cache_.take_server(server);
+  uint64_t bytes = 0;
+  for (const auto& o : lost)
+    for (const auto& e : o.extents) bytes += e.length;
+  write_cache_.release(lost);
+  if (bytes == 0 || !sticky_error_.is_ok()) return;
+  sticky_error_ = Status::error(ESTALE, std::to_string(bytes) + " bytes of cached writes to server " +
+                                            std::to_string(server) + " are lost: " + why.to_string());
+}
+
+Status ClientCore::take_sticky_error() {
+  Status s = sticky_error_;
+  sticky_error_ = Status::ok();
+  return s;
+}
+
+}  // namespace nacre::client
