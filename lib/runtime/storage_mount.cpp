@@ -2,8 +2,10 @@
 
 #include "common/log.hpp"
 #include "runtime/collective_status.hpp"
+#include "store/fault_injecting_store.hpp"
 #include "store/mount_plan.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -58,6 +60,18 @@ std::vector<std::string> gather_text(MPI_Comm comm, const std::string& mine) {
   return out;
 }
 
+// Test hook: wraps the store in a fault injector when NACRE_STORE_FAULTS
+// is set (store/fault_injecting_store.hpp).
+Status inject_faults(std::unique_ptr<store::ObjectStore>* objects) {
+  const char* spec = std::getenv(store::kEnvStoreFaults);
+  if (spec == nullptr || *spec == '\0') return Status::ok();
+  auto plan = store::parse_fault_plan(spec);
+  if (!plan) return plan.status();
+  log::warn(std::string("injecting store faults (") + store::kEnvStoreFaults + "=" + spec + ")");
+  *objects = store::make_fault_injecting_store(std::move(*objects), *plan);
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string server_dir(const Config& config, int index) {
@@ -77,6 +91,7 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
     if (server) {
       out.objects = store::make_memory_store(config.store_reserve);
       if (rank == 0) out.metadata = mds::make_memory_metadata(static_cast<uint32_t>(servers), root);
+      made = inject_faults(&out.objects);
     }
     NACRE_RETURN_IF_ERROR(agree(comm, made));
     return out;
@@ -163,6 +178,7 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
       }
     }
   }
+  if (opened && server) opened = inject_faults(&out.objects);
   NACRE_RETURN_IF_ERROR(agree(comm, opened));
   out.fs_uuid = plan.uuid;
   out.formatted = plan.format;
