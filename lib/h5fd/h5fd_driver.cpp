@@ -56,7 +56,7 @@ Result<std::unique_ptr<FileState>> open_state(const char* name, unsigned flags,
   NACRE_RETURN_IF_ERROR(mpiio::agree(fa.comm, info.status()));
   auto mf = mpiio::MpiFile::open(fa.comm, *st->fs, st->path, amode_of(flags), *info);
   MPI_Info_free(&*info);
-  if (!mf) return mf.status().with_context("H5FD_nacre: open " + std::string(name));
+  if (!mf) return mf.status().with_context("H5FD_nacre");  // MpiFile names the path
   st->mf = std::move(*mf);
   MPI_Comm_rank(fa.comm, &st->rank);
   MPI_Comm_size(fa.comm, &st->size);
