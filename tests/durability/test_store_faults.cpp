@@ -137,17 +137,9 @@ int main(int argc, char** argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   std::vector<std::string> args(argv + 1, argv + argc);
   const std::string part = mpicheck::arg_value(args, "--part", "enospc");
-  g_dir = mpicheck::make_shared_tempdir(MPI_COMM_WORLD, "nacre-faults");
-  if (g_dir.empty()) {
-    mpicheck::fail(__FILE__, __LINE__, "no temporary directory");
-    const int code = mpicheck::finish(MPI_COMM_WORLD);
-    MPI_Finalize();
-    return code;
-  }
   Config config;
-  config.servers = 2;
-  config.store = StoreKind::kDirectory;
-  config.store_dir = g_dir;
+  if (!mpicheck::directory_store_config("nacre-faults", 2, &config, &g_dir))
+    return mpicheck::finish_without_runtime();
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {

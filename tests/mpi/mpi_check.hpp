@@ -203,6 +203,30 @@ inline std::string make_shared_tempdir(MPI_Comm comm, const char* prefix) {
   return dir;
 }
 
+// A config of `servers` servers on the directory store in a fresh shared
+// temporary directory (*dir; removed at exit). Collective over
+// MPI_COMM_WORLD. False (a failure recorded) if no directory could be made:
+// the caller then returns finish_without_runtime().
+inline bool directory_store_config(const char* prefix, int servers, nacre::Config* config,
+                                   std::string* dir) {
+  *dir = make_shared_tempdir(MPI_COMM_WORLD, prefix);
+  if (dir->empty()) {
+    fail(__FILE__, __LINE__, "no temporary directory");
+    return false;
+  }
+  config->servers = servers;
+  config->store = nacre::StoreKind::kDirectory;
+  config->store_dir = *dir;
+  return true;
+}
+
+// The exit code of a job that stops before starting the runtime.
+inline int finish_without_runtime() {
+  const int code = finish(MPI_COMM_WORLD);
+  MPI_Finalize();
+  return code;
+}
+
 // Looks up "--name value" in args; returns fallback when absent.
 inline std::string arg_value(const std::vector<std::string>& args, const std::string& name,
                              const std::string& fallback) {

@@ -41,17 +41,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const uint64_t seed =
       std::strtoull(mpicheck::arg_value(args, "--seed", "4242").c_str(), nullptr, 10);
-  g_dir = mpicheck::make_shared_tempdir(MPI_COMM_WORLD, "nacre-dirstore");
-  if (g_dir.empty()) {
-    mpicheck::fail(__FILE__, __LINE__, "no temporary directory");
-    const int code = mpicheck::finish(MPI_COMM_WORLD);
-    MPI_Finalize();
-    return code;
-  }
   Config config;
-  config.servers = 2;
-  config.store = StoreKind::kDirectory;
-  config.store_dir = g_dir;
+  if (!mpicheck::directory_store_config("nacre-dirstore", 2, &config, &g_dir))
+    return mpicheck::finish_without_runtime();
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
 
