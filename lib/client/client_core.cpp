@@ -165,13 +165,14 @@ namespace {
 // Ends the uses of the locks an I/O call took, on every return path.
 class HeldLocks {
  public:
-  explicit HeldLocks(std::function<void(const std::vector<LockRef>&)> release)
-      : release_(std::move(release)) {}
-  ~HeldLocks() { release_(refs); }
+  explicit HeldLocks(LockCache& cache) : cache_(cache) {}
+  ~HeldLocks() {
+    for (const auto& r : refs) cache_.unuse(r);
+  }
   std::vector<LockRef> refs;
 
  private:
-  std::function<void(const std::vector<LockRef>&)> release_;
+  LockCache& cache_;
 };
 }  // namespace
 
@@ -196,7 +197,7 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   auto plan = layout::plan_pieces(g, pieces, max_rpc_bytes_);
   if (plan.empty()) return Status::ok();
-  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  HeldLocks held(lock_cache_);
   const bool locked = progress_ && locking.enabled;
   // A caller holding PW locks that cover the pieces must not ask again: a
   // callback may have marked them since, and a new request would then wait
@@ -287,7 +288,7 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
   *short_read = false;
   if (plan.empty()) return Status::ok();
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  HeldLocks held(lock_cache_);
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PR, locking, &held.refs));
   if (disconnected_)
@@ -354,7 +355,7 @@ Status ClientCore::per_object_locked(const Layout& layout, MsgType type,
 Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime, IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  HeldLocks held(lock_cache_);
   // PR on every whole object: writers elsewhere flush their cached writes.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PR, locking, &held.refs));
@@ -365,7 +366,7 @@ Result<uint64_t> ClientCore::append(const Layout& layout, const void* buf, size_
                                     IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  HeldLocks held(lock_cache_);
   // PW on every whole object: no other client writes or appends until this
   // append's data is in place (or cached under these locks).
   if (progress_ && locking.enabled)
@@ -404,7 +405,7 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held([this](const std::vector<LockRef>& r) { unlock(r); });
+  HeldLocks held(lock_cache_);
   // PW on every whole object: other clients write back and drop their view.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));
