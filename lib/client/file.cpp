@@ -40,9 +40,8 @@ Result<size_t> File::write_at(uint64_t offset, const void* buf, size_t len) {
   if (!(state_->flags & open_flags::kWrite))
     return Status::error(EBADF, "write to " + state_->path + ": not open for writing");
   if (len && !buf) return Status::error(EINVAL, "write to " + state_->path + ": null buffer");
-  NACRE_RETURN_IF_ERROR(core_->write(state_->layout, offset, buf, len,
-                                     client::io_locking_for(state_->flags))
-                            .with_context("write to " + state_->path));
+  Status s = core_->write(state_->layout, offset, buf, len, client::io_locking_for(state_->flags));
+  if (!s) return s.with_context("write to " + state_->path);  // the text only on failure
   return len;
 }
 
