@@ -26,6 +26,7 @@ inline constexpr const char* kEnvAddress = "NACRE_ADDRESS";            // client
 inline constexpr const char* kEnvLogLevel = "NACRE_LOG";               // log.level
 inline constexpr const char* kEnvDeployment = "NACRE_DEPLOYMENT";      // deployment.type
 inline constexpr const char* kEnvReplicas = "NACRE_REPLICAS";          // deployment.replicas
+inline constexpr const char* kEnvChecksums = "NACRE_CHECKSUMS";        // store.checksums (0/1)
 inline constexpr const char* kEnvCacheMax = "NACRE_CACHE_MAX";         // client.cache_max
 
 // Kinds of object store a server can use.
@@ -40,9 +41,6 @@ enum class DeploymentType { kScratch, kPersistent };
 
 // Replicas a persistent deployment asks for when deployment.replicas is unset.
 inline constexpr int kDefaultPersistentReplicas = 2;
-// Highest replica count this build implements (synchronous replication is
-// not implemented yet: larger values are refused by validate()).
-inline constexpr int kMaxImplementedReplicas = 1;
 
 struct NACRE_API Config {
   // [runtime] servers: how many ranks of the job become servers (embedded).
@@ -74,8 +72,13 @@ struct NACRE_API Config {
   DeploymentType deployment = DeploymentType::kScratch;
   // [deployment] replicas: copies of each object on distinct servers. 0 means
   // the deployment's default (scratch 1, persistent 2). Recorded in each
-  // storage directory's stamp. Only 1 is implemented: validate() refuses more.
+  // storage directory's stamp. At most the number of servers (checked at
+  // start) and kMaxReplicas. docs/DURABILITY.md, "Replicas".
   int replicas = 0;
+  // [store] checksums: end-to-end CRC-32C (docs/DURABILITY.md, "Checksums"):
+  // clients checksum the data of every write and check every read; the
+  // directory store keeps a checksum per 4 KiB page and verifies reads.
+  bool checksums = true;
 
   // The replica count after applying the deployment's default.
   int effective_replicas() const {

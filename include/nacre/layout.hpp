@@ -29,11 +29,25 @@ struct LayoutRequest {
   bool operator==(const LayoutRequest&) const = default;
 };
 
+// Copies of one object a file system keeps at most (deployment.replicas).
+inline constexpr uint32_t kMaxReplicas = 16;
+
 // The layout of an existing file (like `lfs getstripe`).
+// Persistent deployments with replicas R > 1 keep R - 1 mirrors: mirror m
+// holds copy m + 1 of every stripe, mirrors[m][i] being the home of stripe
+// i's copy (always on another server than the stripe's other copies). The
+// first copy (stripes) is the primary: reads go there first, and its server
+// is the lock server of the stripe (docs/DURABILITY.md, "Replicas").
 struct Layout {
   uint64_t stripe_size = 0;
   std::vector<StripeTarget> stripes;  // stripe i lives on stripes[i]
+  std::vector<std::vector<StripeTarget>> mirrors;  // empty: one copy
   uint32_t stripe_count() const { return static_cast<uint32_t>(stripes.size()); }
+  uint32_t copies() const { return 1 + static_cast<uint32_t>(mirrors.size()); }
+  // Copy c (0 = primary) of stripe i.
+  const StripeTarget& copy(uint32_t c, uint32_t i) const {
+    return c == 0 ? stripes[i] : mirrors[c - 1][i];
+  }
   bool operator==(const Layout&) const = default;
 };
 

@@ -1,5 +1,7 @@
 #include "client/client_core.hpp"
 
+#include "client/copy_reads.hpp"
+#include "client/copy_writes.hpp"
 #include "common/log.hpp"
 
 #include <unistd.h>
@@ -96,8 +98,10 @@ Call ClientCore::make_call(int server, MsgType type, const std::vector<uint8_t>&
 
 // Runs calls over t, at most `window` at a time, and checks every reply.
 Status exchange_all(transport::ClientTransport& t, std::vector<Call>& calls,
-                    std::vector<std::vector<uint8_t>>* bodies, size_t window) {
+                    std::vector<std::vector<uint8_t>>* bodies, size_t window,
+                    std::vector<Status>* each) {
   if (bodies) bodies->assign(calls.size(), {});
+  if (each) each->assign(calls.size(), Status::ok());
   Status first_error;
   for (size_t at = 0; at < calls.size(); at += window) {
     const size_t n = std::min(window, calls.size() - at);
@@ -106,6 +110,7 @@ Status exchange_all(transport::ClientTransport& t, std::vector<Call>& calls,
       const uint16_t type = static_cast<uint16_t>(calls[i].head[6] | (calls[i].head[7] << 8));
       Status s = parse_reply(calls[i], type, bodies ? &(*bodies)[i] : nullptr);
       if (!s && first_error.is_ok()) first_error = s;
+      if (each) (*each)[i] = std::move(s);
     }
   }
   return first_error;
@@ -144,10 +149,21 @@ Status ClientCore::hello() {
 Status check_layout(const Layout& l, int servers) {
   if (l.stripe_size == 0 || l.stripes.empty())
     return Status::error(EPROTO, "file has an empty layout");
-  for (const auto& s : l.stripes)
-    if (static_cast<int>(s.server) >= servers)
-      return Status::error(EPROTO, "layout names server " + std::to_string(s.server) +
-                                       " of " + std::to_string(servers));
+  for (const auto& m : l.mirrors)
+    if (m.size() != l.stripes.size())
+      return Status::error(EPROTO, "layout has a mirror of " + std::to_string(m.size()) +
+                                       " stripes for " + std::to_string(l.stripes.size()));
+  for (uint32_t c = 0; c < l.copies(); ++c)
+    for (uint32_t i = 0; i < l.stripe_count(); ++i) {
+      const StripeTarget& s = l.copy(c, i);
+      if (static_cast<int>(s.server) >= servers)
+        return Status::error(EPROTO, "layout names server " + std::to_string(s.server) +
+                                         " of " + std::to_string(servers));
+      for (uint32_t d = 0; d < c; ++d)
+        if (l.copy(d, i).server == s.server)
+          return Status::error(EPROTO, "layout puts two copies of stripe " + std::to_string(i) +
+                                           " on server " + std::to_string(s.server));
+    }
   return Status::ok();
 }
 
@@ -209,12 +225,13 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
   // Data phase: no lock waits from here on (see flush_mu_).
   std::lock_guard<std::mutex> data(flush_mu_);
   const bool cache = locked && locking.write_back && cache_limit_ > 0;
-  std::vector<Call> calls;
-  calls.reserve(plan.size());
+  CopyWrites writes(checksums_, [this] { return next_request_id(); });
   for (const auto& r : plan) {
     const StripeTarget& t = layout.stripes[r.stripe_index];
     const ObjectKey key{t.server, t.object_id};
     if (cache && r.length < kCacheBelow) {
+      if (layout.copies() > 1 && !copies_of_.count(key))
+        copies_of_[key] = copy_targets(layout, r.stripe_index);
       // Under our PW lock: keep it; it is sent on flush, callback or limit.
       uint64_t at = r.object_offset;
       bool kept = true;
@@ -235,18 +252,14 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
       std::vector<DirtyObject> one{DirtyObject{key, write_cache_.take(key)}};
       NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));
     }
-    // Large writes send their data as a message of its own, which the server
-    // receives straight into the store; small ones ride in the request.
-    const bool bulk = r.length >= kBulkWriteBytes;
-    Call c = make_call(static_cast<int>(t.server), bulk ? MsgType::kObjWriteBulk : MsgType::kObjWrite,
-                       wire::encode_body(wire::ObjWriteRequest{t.object_id, r.object_offset}),
-                       r.length);
-    c.bulk = bulk;
-    for (const auto& s : r.segments)
-      c.out_data.push_back({static_cast<const uint8_t*>(stream) + s.buffer_offset, s.length});
-    calls.push_back(std::move(c));
+    // Every copy gets the same bytes, straight from the caller's buffer.
+    std::vector<transport::ConstSegment> segs;
+    segs.reserve(r.segments.size());
+    for (const auto& sg : r.segments)
+      segs.push_back({static_cast<const uint8_t*>(stream) + sg.buffer_offset, sg.length});
+    writes.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
   }
-  Status sent = calls.empty() ? Status::ok() : run(calls, nullptr);
+  Status sent = writes.run(*transport_, kWindow);
   if (sent && cache && write_cache_.memory_bytes() > cache_limit_) {
     auto all = write_cache_.take_all();  // over the limit: write everything back
     sent = send_dirty(*transport_, all, false);
@@ -305,51 +318,89 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
     }
     if (!dirty.empty()) NACRE_RETURN_IF_ERROR(send_dirty(*transport_, dirty, false));
   }
-  std::vector<Call> calls;
-  calls.reserve(plan.size());
+  CopyReads reads(checksums_, [this] { return next_request_id(); });
   for (const auto& r : plan) {
-    const StripeTarget& t = layout.stripes[r.stripe_index];
-    Call c = make_call(static_cast<int>(t.server), MsgType::kObjRead,
-                       wire::encode_body(wire::ObjReadRequest{t.object_id, r.object_offset, r.length}),
-                       0);
-    c.reply_prefix = wire::kObjReadReplyPrefix;
+    std::vector<transport::MutSegment> segs;
+    segs.reserve(r.segments.size());
     for (const auto& s : r.segments)
-      c.in_data.push_back({static_cast<uint8_t*>(stream) + s.buffer_offset, s.length});
-    calls.push_back(std::move(c));
+      segs.push_back({static_cast<uint8_t*>(stream) + s.buffer_offset, s.length});
+    reads.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
   }
-  NACRE_RETURN_IF_ERROR(run(calls, nullptr));
+  // Repairs write the good bytes back: only under our PR locks (no writer
+  // can interleave); lockless reads leave damaged copies to scrub.
+  NACRE_RETURN_IF_ERROR(reads.run(*transport_, kWindow, progress_ && locking.enabled));
   // Bytes past an object's end are holes or past end of file: zero them.
-  for (size_t i = 0; i < calls.size(); ++i) {
-    size_t skip = calls[i].reply_data_received;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    size_t skip = reads.received(i);
     if (skip >= plan[i].length) continue;
     *short_read = true;
-    for (const auto& seg : calls[i].in_data) {
-      if (skip >= seg.len) {
-        skip -= seg.len;
+    for (const auto& seg : plan[i].segments) {
+      if (skip >= seg.length) {
+        skip -= seg.length;
         continue;
       }
-      std::memset(static_cast<uint8_t*>(seg.ptr) + skip, 0, seg.len - skip);
+      std::memset(static_cast<uint8_t*>(stream) + seg.buffer_offset + skip, 0, seg.length - skip);
       skip = 0;
     }
   }
   return Status::ok();
 }
 
-Status ClientCore::per_object(const Layout& layout, MsgType type,
-                              const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
-                              std::vector<std::vector<uint8_t>>* bodies) {
+Status ClientCore::per_copy(const Layout& layout, MsgType type,
+                            const std::function<std::vector<uint8_t>(const StripeTarget&, uint32_t)>& body_for) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  return per_object_locked(layout, type, body_for, bodies);
+  return per_copy_locked(layout, type, body_for);
 }
 
-Status ClientCore::per_object_locked(const Layout& layout, MsgType type,
-                                     const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
-                                     std::vector<std::vector<uint8_t>>* bodies) {
+Status ClientCore::per_copy_locked(const Layout& layout, MsgType type,
+                                   const std::function<std::vector<uint8_t>(const StripeTarget&, uint32_t)>& body_for) {
   std::vector<Call> calls;
-  for (uint32_t i = 0; i < layout.stripe_count(); ++i)
-    calls.push_back(make_call(static_cast<int>(layout.stripes[i].server), type, body_for(i), 0));
-  return run(calls, bodies);
+  for (uint32_t c = 0; c < layout.copies(); ++c)
+    for (uint32_t i = 0; i < layout.stripe_count(); ++i) {
+      const StripeTarget& t = layout.copy(c, i);
+      calls.push_back(make_call(static_cast<int>(t.server), type, body_for(t, i), 0));
+    }
+  return run(calls, nullptr);
+}
+
+Status ClientCore::stat_objects_locked(const Layout& layout,
+                                       std::vector<std::vector<uint8_t>>* bodies) {
+  // From the first copy of each stripe that answers (a stale or rebuilding
+  // copy, or one with a disk error, does not).
+  const uint32_t n = layout.stripe_count();
+  bodies->assign(n, {});
+  std::vector<uint32_t> pending(n), copy(n, 0);
+  for (uint32_t i = 0; i < n; ++i) pending[i] = i;
+  std::vector<Status> first(n);
+  while (!pending.empty()) {
+    std::vector<Call> calls;
+    for (uint32_t i : pending) {
+      const StripeTarget& t = layout.copy(copy[i], i);
+      calls.push_back(make_call(static_cast<int>(t.server), MsgType::kObjStat,
+                                wire::encode_body(wire::ObjRequest{t.object_id}), 0));
+    }
+    if (disconnected_)
+      return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
+    std::vector<std::vector<uint8_t>> got;
+    std::vector<Status> each;
+    Status s = exchange_all(*transport_, calls, &got, kWindow, &each);
+    if (each.size() != calls.size()) return s;
+    std::vector<uint32_t> again;
+    for (size_t k = 0; k < pending.size(); ++k) {
+      const uint32_t i = pending[k];
+      if (each[k]) {
+        (*bodies)[i] = std::move(got[k]);
+        continue;
+      }
+      if (first[i].is_ok()) first[i] = each[k];
+      if (!try_another_copy(each[k].code()) || copy[i] + 1 >= layout.copies()) return first[i];
+      ++copy[i];
+      again.push_back(i);
+    }
+    pending = std::move(again);
+  }
+  return Status::ok();
 }
 
 Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime, IoLocking locking) {
@@ -386,9 +437,7 @@ Result<uint64_t> ClientCore::glimpse_locked(const Layout& layout, Timespec* mtim
   {
     std::lock_guard<std::mutex> data(flush_mu_);
     NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
-    NACRE_RETURN_IF_ERROR(per_object_locked(layout, MsgType::kObjStat, [&](uint32_t i) {
-      return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
-    }, &bodies));
+    NACRE_RETURN_IF_ERROR(stat_objects_locked(layout, &bodies));
   }
   std::vector<uint64_t> sizes;
   for (const auto& b : bodies) {
@@ -411,10 +460,10 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));
   std::lock_guard<std::mutex> data(flush_mu_);
   NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));  // our writes land before the cut
-  return per_object_locked(layout, MsgType::kObjTruncate, [&](uint32_t i) {
-    return wire::encode_body(wire::ObjTruncateRequest{
-        layout.stripes[i].object_id, layout::object_size_for_file_size(g, i, size)});
-  }, nullptr);
+  return per_copy_locked(layout, MsgType::kObjTruncate, [&](const StripeTarget& t, uint32_t i) {
+    return wire::encode_body(
+        wire::ObjTruncateRequest{t.object_id, layout::object_size_for_file_size(g, i, size)});
+  });
 }
 
 Status ClientCore::destroy_objects(const Layout& layout) {
@@ -423,18 +472,19 @@ Status ClientCore::destroy_objects(const Layout& layout) {
     for (const auto& t : layout.stripes) {
       auto gone = write_cache_.take(ObjectKey{t.server, t.object_id});
       write_cache_.release(gone);
+      copies_of_.erase(ObjectKey{t.server, t.object_id});
     }
   }
-  return per_object(layout, MsgType::kObjDestroy, [&](uint32_t i) {
-    return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
-  }, nullptr);
+  return per_copy(layout, MsgType::kObjDestroy, [&](const StripeTarget& t, uint32_t) {
+    return wire::encode_body(wire::ObjRequest{t.object_id});
+  });
 }
 
 Status ClientCore::sync_objects(const Layout& layout) {
   NACRE_RETURN_IF_ERROR(flush(layout));
-  return per_object(layout, MsgType::kObjSync, [&](uint32_t i) {
-    return wire::encode_body(wire::ObjRequest{layout.stripes[i].object_id});
-  }, nullptr);
+  return per_copy(layout, MsgType::kObjSync, [&](const StripeTarget& t, uint32_t) {
+    return wire::encode_body(wire::ObjRequest{t.object_id});
+  });
 }
 
 Status ClientCore::disconnect() {

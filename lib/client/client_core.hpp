@@ -125,6 +125,11 @@ class ClientCore {
   // in the background (a lock callback's flush) since the last call, once.
   Status flush(const Layout& layout);
 
+  // End-to-end checksums (docs/DURABILITY.md): writes carry the CRC-32C of
+  // their data and reads ask for and check it. On by default.
+  void set_checksums(bool on) { checksums_ = on; }
+  bool checksums() const { return checksums_; }
+
   // Write-back cache limit in bytes (0: every write goes straight to the
   // servers). Default kDefaultCacheBytes; set before the first write.
   void set_cache_limit(uint64_t bytes) { cache_limit_ = bytes; }
@@ -152,18 +157,20 @@ class ClientCore {
   Status run(std::vector<transport::Call>& calls, std::vector<std::vector<uint8_t>>* bodies);
   transport::Call make_call(int server, wire::MsgType type, const std::vector<uint8_t>& body,
                             uint64_t data_len);
-  Status per_object(const Layout& layout, wire::MsgType type,
-                    const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
-                    std::vector<std::vector<uint8_t>>* bodies);
+  // One call to every copy of every stripe (truncate, destroy, sync); the
+  // first error is returned, every call completes.
+  Status per_copy(const Layout& layout, wire::MsgType type,
+                  const std::function<std::vector<uint8_t>(const StripeTarget&, uint32_t)>& body_for);
+  // As per_copy; REQUIRES mu_.
+  Status per_copy_locked(const Layout& layout, wire::MsgType type,
+                         const std::function<std::vector<uint8_t>(const StripeTarget&, uint32_t)>& body_for);
+  // OBJ_STAT of every stripe from its first readable copy; REQUIRES mu_.
+  Status stat_objects_locked(const Layout& layout, std::vector<std::vector<uint8_t>>* bodies);
   // write_pieces and glimpse without taking mu_. REQUIRES mu_; the caller
   // holds whatever locks it needs beyond those write_pieces_locked takes.
   Status write_pieces_locked(const Layout& layout, std::span<const layout::FilePiece> pieces,
                              const void* stream, IoLocking locking, bool caller_holds_locks);
   Result<uint64_t> glimpse_locked(const Layout& layout, Timespec* mtime);
-  // As per_object; REQUIRES mu_.
-  Status per_object_locked(const Layout& layout, wire::MsgType type,
-                           const std::function<std::vector<uint8_t>(uint32_t)>& body_for,
-                           std::vector<std::vector<uint8_t>>* bodies);
 
   Status to_every_server(wire::MsgType type);
   Status read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
@@ -214,6 +221,10 @@ class ClientCore {
   // nobody waits for a lock grant while holding flush_mu_.
   std::mutex flush_mu_;
   Status sticky_error_;  // guarded by flush_mu_: a background write-back failure
+  // Every copy of the replicated objects in the write-back cache, by the
+  // primary's key (guarded by flush_mu_).
+  std::map<ObjectKey, std::vector<StripeTarget>> copies_of_;
+  bool checksums_ = true;
   std::unique_ptr<LockProgress> progress_;  // null: no locking
   bool disconnected_ = false;  // guarded by mu_
 };
@@ -226,7 +237,10 @@ Status parse_reply(const transport::Call& call, uint16_t request_type,
 Status check_layout(const Layout& layout, int servers);
 // Runs calls over t, at most `window` at a time, and checks every reply
 // header (the first error is returned; every call completes). Blocking.
+// each (optional) gets every call's own status; a transport failure is
+// returned at once, with *each incomplete.
 Status exchange_all(transport::ClientTransport& t, std::vector<transport::Call>& calls,
-                    std::vector<std::vector<uint8_t>>* bodies, size_t window);
+                    std::vector<std::vector<uint8_t>>* bodies, size_t window,
+                    std::vector<Status>* each = nullptr);
 
 }  // namespace nacre::client

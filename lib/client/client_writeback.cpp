@@ -1,6 +1,8 @@
 // ClientCore: writing back the write-back cache (docs/LOCKS.md, "Client cache").
 #include "client/client_core.hpp"
 
+#include "client/copy_writes.hpp"
+
 #include "common/log.hpp"
 
 #include <algorithm>
@@ -33,24 +35,24 @@ Status ClientCore::flush_layout_locked(const Layout& layout) {
 
 Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects,
                               bool background) {
-  std::vector<Call> calls;
-  for (const auto& o : objects)
+  CopyWrites writes(checksums_, [this] { return next_request_id(); });
+  for (const auto& o : objects) {
+    auto copies = copies_of_.find(o.key);
+    const std::vector<StripeTarget> targets =
+        copies != copies_of_.end() ? copies->second
+                                   : std::vector<StripeTarget>{StripeTarget{o.key.first, o.key.second}};
     for (const auto& e : o.extents)
       for (uint64_t done = 0; done < e.length;) {
         const uint64_t n = std::min<uint64_t>(max_rpc_bytes_, e.length - done);
-        const bool bulk = n >= kBulkWriteBytes;
-        Call c = make_call(static_cast<int>(o.key.first),
-                           bulk ? MsgType::kObjWriteBulk : MsgType::kObjWrite,
-                           wire::encode_body(wire::ObjWriteRequest{o.key.second, e.offset + done}),
-                           n);
-        c.bulk = bulk;
+        std::vector<transport::ConstSegment> segs;
         e.for_each_piece(done, n, [&](const uint8_t* p, uint64_t k) {
-          c.out_data.push_back({p, static_cast<size_t>(k)});
+          segs.push_back({p, static_cast<size_t>(k)});
         });
-        calls.push_back(std::move(c));
+        writes.add(targets, e.offset + done, n, std::move(segs));
         done += n;
       }
-  Status s = exchange_all(t, calls, nullptr, kWindow);
+  }
+  Status s = writes.run(t, kWindow);
   write_cache_.release(objects);  // the chunks go back to the pool, sent or not
   if (!s) {
     s = Status::error(s.code(),

@@ -28,7 +28,7 @@ std::span<const uint8_t> span_of(const MDB_val& v) {
 class LmdbMetadata final : public NamespaceModel {
  public:
   LmdbMetadata(const DurableMetadataOptions& o)
-      : NamespaceModel(o.servers, o.root_default), opts_(o) {}
+      : NamespaceModel(o.servers, o.root_default, o.replicas), opts_(o) {}
   ~LmdbMetadata() override {
     if (env_) mdb_env_close(env_);
   }

@@ -19,8 +19,9 @@ Status validate_layout_request(const LayoutRequest& r, uint32_t servers) {
   return Status::ok();
 }
 
-std::unique_ptr<MetadataStore> make_memory_metadata(uint32_t servers, LayoutRequest root_default) {
-  return std::make_unique<NamespaceModel>(servers, root_default);
+std::unique_ptr<MetadataStore> make_memory_metadata(uint32_t servers, LayoutRequest root_default,
+                                                    uint32_t replicas) {
+  return std::make_unique<NamespaceModel>(servers, root_default, replicas);
 }
 
 }  // namespace nacre::mds

@@ -57,6 +57,12 @@ std::vector<uint8_t> encode_inode(const Inode& n) {
     w.u32(s.server);
     w.u64(s.object_id);
   }
+  w.u8(static_cast<uint8_t>(n.layout.mirrors.size()));
+  for (const auto& m : n.layout.mirrors)
+    for (const auto& s : m) {
+      w.u32(s.server);
+      w.u64(s.object_id);
+    }
   w.u64(n.dir_default.stripe_size);
   w.i32(n.dir_default.stripe_count);
   w.i32(n.dir_default.first_server);
@@ -67,10 +73,10 @@ Result<Inode> decode_inode(std::span<const uint8_t> value, uint64_t ino) {
   const std::string what = "inode " + std::to_string(ino);
   ByteReader r(value);
   uint8_t version = 0, type = 0;
-  if (!version_ok(r, kInodeRecordVersion, &version))
-    return corrupt(what, r.ok() ? "record version " + std::to_string(version) + " is not " +
-                                      std::to_string(kInodeRecordVersion)
-                                : "empty");
+  if (!r.u8(&version)) return corrupt(what, "empty");
+  if (version != 1 && version != kInodeRecordVersion)
+    return corrupt(what, "record version " + std::to_string(version) + " is not 1 or " +
+                             std::to_string(kInodeRecordVersion));
   Inode n;
   r.u8(&type);
   if (r.ok() && type != static_cast<uint8_t>(FileType::kRegular) &&
@@ -95,6 +101,19 @@ Result<Inode> decode_inode(std::span<const uint8_t> value, uint64_t ino) {
   for (auto& s : n.layout.stripes) {
     r.u32(&s.server);
     r.u64(&s.object_id);
+  }
+  if (version >= 2) {
+    uint8_t mirrors = 0;
+    r.u8(&mirrors);
+    if (!r.ok()) return corrupt(what, "truncated");
+    if (mirrors >= kMaxReplicas || mirrors * stripes * 12ull > r.remaining())
+      return corrupt(what, "mirror count " + std::to_string(mirrors) + " exceeds the record");
+    n.layout.mirrors.assign(mirrors, std::vector<StripeTarget>(stripes));
+    for (auto& m : n.layout.mirrors)
+      for (auto& s : m) {
+        r.u32(&s.server);
+        r.u64(&s.object_id);
+      }
   }
   r.u64(&n.dir_default.stripe_size);
   r.i32(&n.dir_default.stripe_count);

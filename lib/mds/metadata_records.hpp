@@ -16,7 +16,9 @@
 
 namespace nacre::mds {
 
-inline constexpr uint8_t kInodeRecordVersion = 1;
+// 2 (issue 6): the layout's mirrors follow its stripes. Version 1 records
+// (no mirrors) are still read.
+inline constexpr uint8_t kInodeRecordVersion = 2;
 inline constexpr uint8_t kDirentRecordVersion = 1;
 inline constexpr uint8_t kMetaRecordVersion = 1;
 inline constexpr uint32_t kMaxRecordStripes = 4096;  // = the largest server count

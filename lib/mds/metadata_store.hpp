@@ -64,7 +64,9 @@ class MetadataStore {
 
 // root_default: the root directory's default layout (complete: stripe_size
 // set, stripe_count -1 or 1..servers). Errors of bad layouts name the field.
-std::unique_ptr<MetadataStore> make_memory_metadata(uint32_t servers, LayoutRequest root_default);
+// replicas: copies of every new file's objects (1..servers; Layout::mirrors).
+std::unique_ptr<MetadataStore> make_memory_metadata(uint32_t servers, LayoutRequest root_default,
+                                                    uint32_t replicas = 1);
 
 // The durable store (LMDB; docs/DURABILITY.md). Every operation that changes
 // the namespace is one synchronous LMDB transaction, committed before the
@@ -72,6 +74,7 @@ std::unique_ptr<MetadataStore> make_memory_metadata(uint32_t servers, LayoutRequ
 struct DurableMetadataOptions {
   std::string path;            // the database file, e.g. <server-0 dir>/metadata.mdb
   uint32_t servers = 1;        // must match the database's
+  uint32_t replicas = 1;       // copies of new files' objects (the stamp checks it)
   LayoutRequest root_default;  // used when the database is created
   std::string fs_uuid;         // must match the database's (recorded at creation)
   bool create = false;         // may create a new database; else it must exist

@@ -18,6 +18,13 @@
 namespace nacre::mds {
 
 inline constexpr uint64_t kRootIno = 1;
+// Object ids: copy 0 (the primary) of a file's stripes is its inode number;
+// copy k > 0 has k in the top byte. Inode numbers stay below 2^56.
+inline constexpr uint64_t kMaxIno = (1ull << 56) - 1;
+inline constexpr uint64_t mirror_object_id(uint64_t ino, uint32_t copy) {
+  return ino | (static_cast<uint64_t>(copy) << 56);
+}
+inline constexpr uint64_t ino_of_object(uint64_t object_id) { return object_id & kMaxIno; }
 
 // One inode. open_count is not durable (a restart closes every handle).
 struct Inode {
@@ -34,7 +41,10 @@ struct Inode {
 
 class NamespaceModel : public MetadataStore {
  public:
-  NamespaceModel(uint32_t servers, LayoutRequest root_default) : servers_(servers) {
+  // replicas: copies of every file's objects (1..servers), placed by
+  // make_layout.
+  NamespaceModel(uint32_t servers, LayoutRequest root_default, uint32_t replicas = 1)
+      : servers_(servers), replicas_(replicas) {
     Inode root;
     root.type = FileType::kDirectory;
     root.mode = 0777;
@@ -92,6 +102,7 @@ class NamespaceModel : public MetadataStore {
     d.nlink = 2;
     d.atime = d.mtime = d.ctime = store::now();
     d.dir_default = inodes_[dir].dir_default;  // inherit, like lfs setstripe on a parent
+    if (next_ino_ > kMaxIno) return Status::error(ENOSPC, path + ": out of inode numbers");
     const uint64_t ino = next_ino_++;
     inodes_[ino] = std::move(d);
     touch(ino);
@@ -134,6 +145,7 @@ class NamespaceModel : public MetadataStore {
       if (!(flags & open_flags::kCreate)) return missing(path);
       if (!may(inodes_[dir], cred, 3)) return denied(path);
       NACRE_RETURN_IF_ERROR(validate_layout_request(layout, servers_).with_context(path));
+      if (next_ino_ > kMaxIno) return Status::error(ENOSPC, path + ": out of inode numbers");
       ino = next_ino_++;
       Inode f;
       f.type = FileType::kRegular;
@@ -326,6 +338,7 @@ class NamespaceModel : public MetadataStore {
   }
 
   uint32_t servers_;
+  uint32_t replicas_;
   uint64_t next_ino_ = kRootIno + 1;
   uint64_t rr_ = 0;
   std::unordered_map<uint64_t, Inode> inodes_;
@@ -430,6 +443,16 @@ class NamespaceModel : public MetadataStore {
     l.stripe_size = size;
     for (int32_t i = 0; i < count; ++i)
       l.stripes.push_back({static_cast<uint32_t>((first + i) % servers_), ino});
+    // Copy k of stripe i goes k servers further on: the copies of a stripe
+    // are on distinct servers (replicas <= servers), and the object ids of
+    // different copies differ, so no two objects share a (server, id).
+    for (uint32_t k = 1; k < replicas_; ++k) {
+      std::vector<StripeTarget> m;
+      for (int32_t i = 0; i < count; ++i)
+        m.push_back({static_cast<uint32_t>((first + i + static_cast<int32_t>(k)) % servers_),
+                     mirror_object_id(ino, k)});
+      l.mirrors.push_back(std::move(m));
+    }
     return l;
   }
 

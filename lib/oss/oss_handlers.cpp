@@ -1,5 +1,6 @@
 #include "oss/oss_handlers.hpp"
 
+#include "common/crc32c.hpp"
 #include "wire/messages.hpp"
 
 namespace nacre::oss {
@@ -10,6 +11,7 @@ bool is_oss_request(uint16_t type) {
   switch (static_cast<MsgType>(type)) {
     case MsgType::kObjWrite: case MsgType::kObjWriteBulk: case MsgType::kObjRead: case MsgType::kObjStat:
     case MsgType::kObjTruncate: case MsgType::kObjDestroy: case MsgType::kObjSync:
+    case MsgType::kObjSetStale:
       return true;
     default:
       return false;
@@ -21,6 +23,26 @@ template <class M>
 Status decode(const wire::Request& req, M& m) {
   return wire::decode_body(req.body, m, wire::msg_type_name(req.header.type));
 }
+// The client's CRC-32C of the data it sent (when it sent one) against the
+// bytes that arrived: a mismatch is data damaged in transit, never stored.
+Status check_data_crc(const wire::ObjWriteRequest& m, uint32_t got) {
+  if ((m.flags & wire::kObjDataCrc) == 0 || m.data_crc == got) return Status::ok();
+  return Status::error(EIO, "object " + std::to_string(m.object_id) + ": data for offset " +
+                                std::to_string(m.offset) +
+                                " arrived damaged (CRC-32C mismatch in transit); nothing was "
+                                "written, retry the write");
+}
+Status check_flags(uint32_t flags, const char* what) {
+  if ((flags & ~wire::kObjFlagsAll) == 0) return Status::ok();
+  return Status::error(EPROTO, std::string(what) + " has unknown flags " + std::to_string(flags));
+}
+Status check_readable(const ReplicaMarks& marks, uint64_t id) {
+  if (marks.readable(id)) return Status::ok();
+  return Status::error(ENODATA, "object " + std::to_string(id) +
+                                   (marks.rebuilding() ? " is being rebuilt on this server"
+                                                       : " is a stale copy (it missed writes)") +
+                                   "; read another copy");
+}
 Status check_range(uint64_t offset, uint64_t length) {
   if (offset > kMaxFileSize || length > kMaxFileSize - offset)
     return Status::error(EFBIG, "object range [" + std::to_string(offset) + ", +" +
@@ -29,7 +51,7 @@ Status check_range(uint64_t offset, uint64_t length) {
 }
 }  // namespace
 
-Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
+Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64_t max_rpc_bytes,
                           const wire::Request& req, wire::Reply& reply,
                           std::vector<uint8_t>& read_buffer, const Status& gate) {
   const auto type = static_cast<MsgType>(req.header.type);
@@ -41,25 +63,28 @@ Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
     return gate;
   switch (type) {
     case MsgType::kObjWrite: {
-      reply.error_body_size = 8;
+      reply.error_body_size = wire::kObjSizeReplyBody;
       NACRE_RETURN_IF_ERROR(gate);
       wire::ObjWriteRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
+      NACRE_RETURN_IF_ERROR(check_flags(m.flags, "OBJ_WRITE"));
       NACRE_RETURN_IF_ERROR(check_range(m.offset, req.data.size()));
       if (req.data.size() > max_rpc_bytes)
         return Status::error(EMSGSIZE, "write of " + std::to_string(req.data.size()) +
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
+      if (m.flags & wire::kObjDataCrc) NACRE_RETURN_IF_ERROR(check_data_crc(m, crc32c(req.data)));
       auto size = store.write(m.object_id, m.offset, req.data);
       if (!size) return size.status();
       reply.body = wire::encode_body(wire::ObjSizeReply{*size});
       return Status::ok();
     }
     case MsgType::kObjWriteBulk: {
-      reply.error_body_size = 8;
+      reply.error_body_size = wire::kObjSizeReplyBody;
       NACRE_RETURN_IF_ERROR(gate);
       wire::ObjWriteRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
+      NACRE_RETURN_IF_ERROR(check_flags(m.flags, "OBJ_WRITE_BULK"));
       const uint64_t len = req.header.data_len;
       NACRE_RETURN_IF_ERROR(check_range(m.offset, len));
       if (len > max_rpc_bytes)
@@ -69,36 +94,48 @@ Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
       if (!req.receive_bulk) return Status::error(EPROTO, "bulk data cannot be received here");
       auto size = store.write_from(m.object_id, m.offset, static_cast<size_t>(len),
                                    [&](std::span<const std::span<uint8_t>> spans) {
-                                     return req.receive_bulk(spans);
+                                     NACRE_RETURN_IF_ERROR(req.receive_bulk(spans));
+                                     if ((m.flags & wire::kObjDataCrc) == 0) return Status::ok();
+                                     uint32_t crc = 0;
+                                     for (auto sp : spans) crc = crc32c_extend(crc, sp.data(), sp.size());
+                                     return check_data_crc(m, crc);
                                    });
       if (!size) return size.status();
       reply.body = wire::encode_body(wire::ObjSizeReply{*size});
       return Status::ok();
     }
     case MsgType::kObjRead: {
-      reply.error_body_size = 8;
+      reply.error_body_size = wire::kObjSizeReplyBody;
       reply.max_error_text = 0;  // until the length is known, no room for text
       wire::ObjReadRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
       reply.max_error_text = static_cast<size_t>(std::min<uint64_t>(m.length, wire::kMaxErrorText));
       NACRE_RETURN_IF_ERROR(gate);
+      NACRE_RETURN_IF_ERROR(check_flags(m.flags, "OBJ_READ"));
       NACRE_RETURN_IF_ERROR(check_range(m.offset, m.length));
       if (m.length > max_rpc_bytes)
         return Status::error(EMSGSIZE, "read of " + std::to_string(m.length) +
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
+      NACRE_RETURN_IF_ERROR(check_readable(marks, m.object_id));
       if (read_buffer.size() < m.length) read_buffer.resize(m.length);
       uint64_t object_size = 0;
       auto n = store.read(m.object_id, m.offset, std::span<uint8_t>(read_buffer.data(), m.length),
                           &object_size);
       if (!n) return n.status();
-      reply.body = wire::encode_body(wire::ObjSizeReply{object_size});
+      wire::ObjSizeReply rep{object_size};
+      if (m.flags & wire::kObjDataCrc) {
+        rep.flags = wire::kObjDataCrc;
+        rep.data_crc = crc32c(read_buffer.data(), static_cast<size_t>(*n));
+      }
+      reply.body = wire::encode_body(rep);
       reply.data = std::span<const uint8_t>(read_buffer.data(), *n);
       return Status::ok();
     }
     case MsgType::kObjStat: {
       wire::ObjRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
+      NACRE_RETURN_IF_ERROR(check_readable(marks, m.object_id));
       auto info = store.stat(m.object_id);
       if (!info) return info.status();
       reply.body = wire::encode_body(wire::ObjStatReply{info->size, {info->mtime}});
@@ -113,7 +150,13 @@ Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
     case MsgType::kObjDestroy: {
       wire::ObjRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
-      return store.destroy(m.object_id);
+      NACRE_RETURN_IF_ERROR(store.destroy(m.object_id));
+      return marks.forget(m.object_id);
+    }
+    case MsgType::kObjSetStale: {
+      wire::ObjSetStaleRequest m;
+      NACRE_RETURN_IF_ERROR(decode(req, m));
+      return marks.set_stale(m.object_id, m.stale);
     }
     case MsgType::kObjSync: {
       wire::ObjRequest m;

@@ -1,6 +1,7 @@
 // Decodes object RPCs, calls the ObjectStore, encodes the replies.
 #pragma once
 
+#include "oss/replica_marks.hpp"
 #include "store/object_store.hpp"
 #include "wire/rpc.hpp"
 
@@ -13,8 +14,10 @@ bool is_oss_request(uint16_t type);
 // Serves one object request. read_buffer is reused across calls to hold read
 // data; reply.data points into it until the next call. A non-OK `gate`
 // (the sender was evicted by the lock server) refuses the request with that
-// status once the reply shape is known.
-Status handle_oss_request(store::ObjectStore& store, uint64_t max_rpc_bytes,
+// status once the reply shape is known. Reads and stats of an object that
+// `marks` call unreadable (a stale copy) fail with ENODATA; writes, truncates
+// and syncs still apply to it.
+Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64_t max_rpc_bytes,
                           const wire::Request& req, wire::Reply& reply,
                           std::vector<uint8_t>& read_buffer, const Status& gate = Status::ok());
 

@@ -107,13 +107,6 @@ Status Config::validate() const {
     if (store != StoreKind::kDirectory)
       return bad("store.kind", "deployment.type \"persistent\" needs the directory store "
                                "(store.kind = \"directory\" and store.dir)");
-    if (effective_replicas() > kMaxImplementedReplicas)
-      return bad("deployment.replicas",
-                 std::to_string(effective_replicas()) + " replicas" +
-                     (replicas == 0 ? " (the persistent default)" : "") +
-                     " are not implemented yet: synchronous replication is planned; set "
-                     "deployment.replicas = 1 (NACRE_REPLICAS=1) for a single-copy persistent "
-                     "deployment");
   }
   log::Level l;
   if (!log::parse_level(log_level, &l))
@@ -134,7 +127,7 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
   static const std::set<std::string> known = {
       "runtime.servers", "store.kind", "store.dir", "store.reserve", "layout.stripe_size", "layout.stripe_count",
       "transport.max_rpc_bytes", "client.address", "client.cache_max", "log.level", "deployment.type",
-      "deployment.replicas"};
+      "deployment.replicas", "store.checksums"};
   static const std::set<std::string> sections = {"runtime", "store", "layout", "transport",
                                                  "client", "log", "deployment"};
   for (auto&& [section, node] : root) {
@@ -150,6 +143,12 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
         if (auto x = v.value_exact<int64_t>()) return std::to_string(*x);
         return bad(key, "must be a string or an integer in " + origin);
       };
+      if (key == "store.checksums") {
+        auto b = v.value_exact<bool>();
+        if (!b) return bad(key, "must be true or false in " + origin);
+        checksums = *b;
+        continue;
+      }
       auto txt = as_text();
       if (!txt) return txt.status();
       if (key == "runtime.servers") {
@@ -258,6 +257,12 @@ Status Config::merge_environment() {
     auto d = parse_deployment(kEnvDeployment, v);
     if (!d) return d.status();
     deployment = *d;
+  }
+  if (const char* v = env(kEnvChecksums)) {
+    const std::string t = v;
+    if (t == "1" || t == "true" || t == "on") checksums = true;
+    else if (t == "0" || t == "false" || t == "off") checksums = false;
+    else return bad(kEnvChecksums, "must be 1/0, true/false or on/off (got " + t + ")");
   }
   if (const char* v = env(kEnvReplicas)) {
     auto n = parse_int(kEnvReplicas, v);

@@ -103,6 +103,7 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
     server::Server srv({static_cast<uint32_t>(rank), static_cast<uint32_t>(config.servers),
                         config.max_rpc_bytes},
                        std::move(storage->objects), std::move(storage->metadata));
+    srv.set_replica_marks(std::move(storage->marks));
     transport::MpiServerTransport port(false);
     port.add_link(impl->nacre_comm, size - config.servers, false);
     Status served = srv.serve(port);
@@ -118,6 +119,7 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
       std::make_unique<transport::MpiClientTransport>(impl->nacre_comm, config.servers),
       config.max_rpc_bytes);
   impl->core->set_cache_limit(config.cache_max);
+  impl->core->set_checksums(config.checksums);
   impl->fs = FileSystem(impl->core);
   return Runtime(std::move(impl));
 }

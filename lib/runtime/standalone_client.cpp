@@ -124,6 +124,7 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
   impl->core = std::make_shared<client::ClientCore>(
       std::make_unique<transport::MpiClientTransport>(impl->inter, servers), config.max_rpc_bytes);
   impl->core->set_cache_limit(config.cache_max);
+  impl->core->set_checksums(config.checksums);
   Status hello = runtime::agree(impl->client_comm, impl->core->hello());
   if (!hello) {
     (void)impl->core->disconnect();

@@ -85,6 +85,7 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
 
   server::Server srv({static_cast<uint32_t>(rank), static_cast<uint32_t>(size), config.max_rpc_bytes},
                      std::move(storage->objects), std::move(storage->metadata));
+  srv.set_replica_marks(std::move(storage->marks));
   transport::MpiServerTransport transport(true);
 
   // The accept thread takes client jobs until shutdown. MPI has no way to

@@ -84,7 +84,13 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
   const bool server = rank < servers;
   const bool persistent = config.deployment == DeploymentType::kPersistent;
   const LayoutRequest root{config.stripe_size, config.stripe_count, -1};
+  const auto replicas = static_cast<uint32_t>(config.effective_replicas());
   ServerStorage out;
+  if (static_cast<int>(replicas) > servers)
+    return Status::error(EINVAL, "deployment.replicas: " + std::to_string(replicas) +
+                                     " copies need at least as many servers, this job has " +
+                                     std::to_string(servers) +
+                                     " (set runtime.servers / NACRE_SERVERS, or fewer replicas)");
 
   if (config.store == StoreKind::kMemory) {
     Status made;
@@ -162,11 +168,17 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
     auto objects = store::make_directory_store(dir);
     if (objects) out.objects = std::move(*objects);
     else opened = objects.status();
+    if (opened) {
+      auto marks = oss::ReplicaMarks::open(dir);
+      if (marks) out.marks = std::move(*marks);
+      else opened = marks.status();
+    }
     if (opened && rank == 0) {
       if (persistent) {
         mds::DurableMetadataOptions o;
         o.path = dir + "/metadata.mdb";
         o.servers = static_cast<uint32_t>(servers);
+        o.replicas = replicas;
         o.root_default = root;
         o.fs_uuid = plan.uuid;
         o.create = plan.format;

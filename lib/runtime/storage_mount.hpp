@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mds/metadata_store.hpp"
+#include "oss/replica_marks.hpp"
 #include "store/object_store.hpp"
 #include "store/storage_dir.hpp"
 
@@ -25,6 +26,7 @@ struct ServerStorage {
   std::unique_ptr<mds::MetadataStore> metadata;  // server 0 only
   std::string fs_uuid;                           // empty for the memory store
   bool formatted = false;                        // a new file system was created
+  oss::ReplicaMarks marks;  // the directory's replica marks (in memory for the memory store)
 };
 
 // Collective over comm; every rank must call. Ranks 0..servers-1 are the

@@ -201,7 +201,7 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
   }
   const transport::PeerId peer{req.link, req.rank};
   if (oss::is_oss_request(type))
-    return oss::handle_oss_request(*objects_, opts_.max_rpc_bytes, req, reply, read_buffer_,
+    return oss::handle_oss_request(*objects_, marks_, opts_.max_rpc_bytes, req, reply, read_buffer_,
                                    locks_.check_peer(peer));
   switch (static_cast<MsgType>(type)) {
     case MsgType::kLockEnqueue:

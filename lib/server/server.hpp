@@ -6,6 +6,7 @@
 #include "mds/app_lock_service.hpp"
 #include "mds/metadata_store.hpp"
 #include "oss/lock_service.hpp"
+#include "oss/replica_marks.hpp"
 #include "store/object_store.hpp"
 #include "transport/transport.hpp"
 #include "wire/rpc.hpp"
@@ -47,6 +48,10 @@ class Server {
   Status handle(transport::ServerTransport& transport, const transport::Incoming& in);
 
   const oss::LockService& locks() const { return locks_; }
+  // Replica marks (stale copies, rebuild mode); in memory until replaced by
+  // persistent ones (a directory store's). Set before serve().
+  void set_replica_marks(oss::ReplicaMarks marks) { marks_ = std::move(marks); }
+  oss::ReplicaMarks& replica_marks() { return marks_; }
   // The application locks (fcntl/flock) of the metadata server; null on
   // other servers.
   const mds::AppLockService* app_locks() const { return app_locks_.get(); }
@@ -60,6 +65,7 @@ class Server {
   std::unique_ptr<store::ObjectStore> objects_;
   std::unique_ptr<mds::MetadataStore> metadata_;
   oss::LockService locks_;
+  oss::ReplicaMarks marks_;
   std::unique_ptr<mds::AppLockService> app_locks_;  // metadata server only
   std::map<int, int> disconnected_;   // link -> client ranks that said DISCONNECT
   std::vector<uint8_t> read_buffer_;  // reused by OBJ_READ

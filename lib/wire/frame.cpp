@@ -30,6 +30,7 @@ const char* msg_type_name(uint16_t type) {
     case MsgType::kObjDestroy: return "OBJ_DESTROY";
     case MsgType::kObjSync: return "OBJ_SYNC";
     case MsgType::kObjWriteBulk: return "OBJ_WRITE_BULK";
+    case MsgType::kObjSetStale: return "OBJ_SET_STALE";
     case MsgType::kLockEnqueue: return "LOCK_ENQUEUE";
     case MsgType::kLockCancel: return "LOCK_CANCEL";
     case MsgType::kLockCallback: return "LOCK_CALLBACK";

@@ -24,7 +24,8 @@
 namespace nacre::wire {
 
 inline constexpr uint32_t kMagic = 0x5243414E;
-inline constexpr uint16_t kProtocolVersion = 1;
+// 2: layouts carry mirrors; object data carries CRC-32C (issue 6).
+inline constexpr uint16_t kProtocolVersion = 2;
 inline constexpr size_t kFrameHeaderSize = 32;
 // Largest header + body of any message (control part).
 inline constexpr size_t kMaxControlBytes = 64 * 1024;
@@ -64,6 +65,8 @@ enum class MsgType : uint16_t {
   // bulk_tag(request_id) right after this frame, so the server can receive
   // them straight into the store's memory.
   kObjWriteBulk = 46,
+  // Replicas and integrity (issue 6; docs/DURABILITY.md).
+  kObjSetStale = 47,   // mark / clear one copy as having missed writes
   // Extent locks (issue 3; docs/LOCKS.md). The object server is the lock
   // server of its objects.
   kLockEnqueue = 60,   // client -> server; the reply may come much later

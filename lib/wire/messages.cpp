@@ -6,6 +6,11 @@ WireLayout WireLayout::from(const Layout& l) {
   WireLayout w;
   w.stripe_size = l.stripe_size;
   for (const auto& s : l.stripes) w.stripes.push_back({s});
+  for (const auto& m : l.mirrors) {
+    WireMirror wm;
+    for (const auto& s : m) wm.stripes.push_back({s});
+    w.mirrors.push_back(std::move(wm));
+  }
   return w;
 }
 
@@ -13,6 +18,11 @@ Layout WireLayout::to_layout() const {
   Layout l;
   l.stripe_size = stripe_size;
   for (const auto& s : stripes) l.stripes.push_back(s.v);
+  for (const auto& m : mirrors) {
+    std::vector<StripeTarget> copy;
+    for (const auto& s : m.stripes) copy.push_back(s.v);
+    l.mirrors.push_back(std::move(copy));
+  }
   return l;
 }
 

@@ -22,10 +22,16 @@ struct WireStripeTarget {
   template <class V> void visit(V& x) { x.u32(v.server); x.u64(v.object_id); }
 };
 
+struct WireMirror {
+  std::vector<WireStripeTarget> stripes;
+  template <class V> void visit(V& x) { x.list(stripes); }
+};
+
 struct WireLayout {
   uint64_t stripe_size = 0;
   std::vector<WireStripeTarget> stripes;
-  template <class V> void visit(V& x) { x.u64(stripe_size); x.list(stripes); }
+  std::vector<WireMirror> mirrors;  // since protocol 2
+  template <class V> void visit(V& x) { x.u64(stripe_size); x.list(stripes); x.list(mirrors); }
   static WireLayout from(const Layout& l);
   Layout to_layout() const;
 };
@@ -197,22 +203,34 @@ struct AppLockReply {  // fixed 29 bytes; all zero except for TEST with a confli
 inline constexpr size_t kAppLockReplyBody = 29;
 
 // ---- objects -------------------------------------------------------------
+// Object data may carry a CRC-32C of exactly the bytes of the message's data
+// (flags & kObjDataCrc): the client computes it on writes and the server
+// checks it before storing; on reads the client asks for it and checks the
+// bytes it received (docs/DURABILITY.md, "Checksums").
+inline constexpr uint32_t kObjDataCrc = 1;
+inline constexpr uint32_t kObjFlagsAll = 1;
 struct ObjWriteRequest {  // data: the bytes to write
   uint64_t object_id = 0;
   uint64_t offset = 0;
-  template <class V> void visit(V& x) { x.u64(object_id); x.u64(offset); }
+  uint32_t flags = 0;
+  uint32_t data_crc = 0;
+  template <class V> void visit(V& x) { x.u64(object_id); x.u64(offset); x.u32(flags); x.u32(data_crc); }
 };
-struct ObjSizeReply {  // OBJ_WRITE, OBJ_READ (fixed 8 bytes; data = bytes read)
+struct ObjSizeReply {  // OBJ_WRITE, OBJ_READ (fixed 16 bytes; data = bytes read)
   uint64_t object_size = 0;
-  template <class V> void visit(V& x) { x.u64(object_size); }
+  uint32_t flags = 0;
+  uint32_t data_crc = 0;
+  template <class V> void visit(V& x) { x.u64(object_size); x.u32(flags); x.u32(data_crc); }
 };
-inline constexpr size_t kObjReadReplyPrefix = kFrameHeaderSize + 8;
+inline constexpr size_t kObjSizeReplyBody = 16;
+inline constexpr size_t kObjReadReplyPrefix = kFrameHeaderSize + kObjSizeReplyBody;
 
 struct ObjReadRequest {
   uint64_t object_id = 0;
   uint64_t offset = 0;
   uint64_t length = 0;
-  template <class V> void visit(V& x) { x.u64(object_id); x.u64(offset); x.u64(length); }
+  uint32_t flags = 0;  // kObjDataCrc: send the data's CRC-32C in the reply
+  template <class V> void visit(V& x) { x.u64(object_id); x.u64(offset); x.u64(length); x.u32(flags); }
 };
 
 struct ObjRequest {  // OBJ_STAT, OBJ_DESTROY, OBJ_SYNC
@@ -223,6 +241,12 @@ struct ObjStatReply {
   uint64_t size = 0;
   WireTime mtime;
   template <class V> void visit(V& x) { x.u64(size); x.obj(mtime); }
+};
+
+struct ObjSetStaleRequest {
+  uint64_t object_id = 0;
+  bool stale = false;  // false: the copy was resynced and is good again
+  template <class V> void visit(V& x) { x.u64(object_id); x.boolean(stale); }
 };
 
 struct ObjTruncateRequest {

@@ -72,15 +72,29 @@ TEST_CASE("TOML: persistent with one replica is accepted and recorded") {
   CHECK(c.validate().is_ok());
 }
 
-TEST_CASE("persistent defaults to two replicas, which are refused until replication exists") {
+TEST_CASE("persistent defaults to two replicas; at most 16") {
   Config c = persistent_dir();
   CHECK(c.effective_replicas() == 2);
-  Status s = c.validate();
-  CHECK(names(s, "deployment.replicas"));
-  CHECK(s.message().find("not implemented") != std::string::npos);
-  CHECK(s.message().find("persistent default") != std::string::npos);
+  CHECK(c.validate().is_ok());
   c.replicas = 3;
+  CHECK(c.validate().is_ok());
+  c.replicas = 17;
   CHECK(names(c.validate(), "deployment.replicas"));
+}
+
+TEST_CASE("store.checksums: TOML boolean and NACRE_CHECKSUMS") {
+  Config c;
+  CHECK(c.checksums);
+  REQUIRE(c.merge_toml("[store]\nchecksums = false\n", "t.toml").is_ok());
+  CHECK_FALSE(c.checksums);
+  Status s = c.merge_toml("[store]\nchecksums = \"maybe\"\n", "t.toml");
+  CHECK(names(s, "store.checksums"));
+  ::setenv("NACRE_CHECKSUMS", "on", 1);
+  REQUIRE(c.merge_environment().is_ok());
+  CHECK(c.checksums);
+  ::setenv("NACRE_CHECKSUMS", "sometimes", 1);
+  CHECK(names(c.merge_environment(), "NACRE_CHECKSUMS"));
+  ::unsetenv("NACRE_CHECKSUMS");
 }
 
 TEST_CASE("persistent needs the directory store") {

@@ -91,6 +91,37 @@ void poke(const std::string& path, const char* table, std::vector<uint8_t> key,
 
 TEST_SUITE("durability.metadata") {
 
+TEST_CASE("inode records keep mirrors; version 1 records (no mirrors) still read") {
+  Inode f;
+  f.type = FileType::kRegular;
+  f.mode = 0600;
+  f.nlink = 1;
+  f.layout.stripe_size = 1 << 20;
+  f.layout.stripes = {{0, 5}, {1, 5}};
+  f.layout.mirrors = {{{1, 5 | (1ull << 56)}, {2, 5 | (1ull << 56)}}};
+  auto enc = encode_inode(f);
+  auto dec = decode_inode(enc, 5);
+  REQUIRE(dec.is_ok());
+  CHECK(dec->layout == f.layout);
+  for (size_t n = 0; n < enc.size(); ++n)
+    CHECK(!decode_inode(std::span<const uint8_t>(enc.data(), n), 5).is_ok());
+  // A version 1 record: the same bytes without the mirror count.
+  Inode one = f;
+  one.layout.mirrors.clear();
+  auto v1 = encode_inode(one);
+  const size_t mirror_count_at = 1 + 1 + 16 + 48 + 8 + 4 + 2 * 12;
+  REQUIRE(v1[mirror_count_at] == 0);
+  v1.erase(v1.begin() + static_cast<long>(mirror_count_at));
+  v1[0] = 1;
+  auto old = decode_inode(v1, 5);
+  REQUIRE_MESSAGE(old.is_ok(), old.status().to_string());
+  CHECK(old->layout == one.layout);
+  // A mirror count the record cannot hold.
+  auto huge = enc;
+  huge[mirror_count_at] = 200;
+  CHECK(decode_inode(huge, 5).status().code() == EIO);
+}
+
 TEST_CASE("records round trip and reject every truncation") {
   Inode f;
   f.type = FileType::kRegular;
@@ -112,9 +143,9 @@ TEST_CASE("records round trip and reject every truncation") {
   auto longer = enc;
   longer.push_back(0);
   CHECK(decode_inode(longer, 9).status().message().find("trailing") != std::string::npos);
-  auto v2 = enc;
-  v2[0] = 2;
-  CHECK(decode_inode(v2, 9).status().message().find("version") != std::string::npos);
+  auto v3 = enc;
+  v3[0] = 3;
+  CHECK(decode_inode(v3, 9).status().message().find("version") != std::string::npos);
   auto huge = enc;  // stripe count field claims more stripes than the record holds
   huge[1 + 1 + 16 + 48 + 8] = 0xff;
   CHECK(decode_inode(huge, 9).status().code() == EIO);

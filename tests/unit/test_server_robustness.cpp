@@ -195,7 +195,7 @@ TEST_CASE("frames that are not requests of this protocol are rejected") {
   SUBCASE("wrong protocol version: EPROTO") {
     const uint64_t id = s.next_id();
     auto head = wire::build_frame(t16(MsgType::kHello), id, 0, wire::encode_body(wire::HelloRequest{}), 0);
-    head[4] = 2;
+    head[4] = static_cast<uint8_t>(wire::kProtocolVersion + 1);
     auto c = s.send(head, id);
     expect_error(c, 0, EPROTO, "version");
   }

@@ -315,7 +315,7 @@ TEST_CASE("bad magic, wrong version, bad lengths and negative status are rejecte
     }
   }
   SUBCASE("wrong version") {
-    for (uint16_t v : {0, 2, 0xFFFF}) {
+    for (uint16_t v : {uint16_t{0}, uint16_t{1}, uint16_t(kProtocolVersion + 1), uint16_t{0xFFFF}}) {
       auto h = decode_header(bytes(patch(4, {uint8_t(v), uint8_t(v >> 8)})), total);
       REQUIRE(!h.is_ok());
       CHECK(h.status().code() == EPROTO);
