@@ -336,12 +336,12 @@ TEST_CASE("corrupt, short, foreign or missing checksum files are EIO naming them
     auto st = open_store(dir);
     std::vector<uint8_t> out(10);
     uint64_t sz = 0;
-    auto r = st->read(7, 0, out, &sz);
+    auto r = st->read(7, 2 * P, out, &sz);  // the last page: its entry is cut in one case
     CHECK(r.status().code() == EIO);
     CHECK_MESSAGE(r.status().message().find(sp) != std::string::npos, r.status().message());
     CHECK_MESSAGE(r.status().message().find(why) != std::string::npos, r.status().message());
     CHECK(st->verify(7).status().code() == EIO);
-    CHECK(st->write(7, 0, std::span(d.data(), 10)).status().code() == EIO);
+    CHECK(st->write(7, 2 * P, std::span(d.data(), 10)).status().code() == EIO);
   };
   auto restore = [&] {
     std::ofstream(sp, std::ios::binary | std::ios::trunc)
