@@ -53,6 +53,8 @@ class FaultInjectingStore final : public ObjectStore {
                                     kEnvStoreFaults + ")");
     return inner_->sync(id);
   }
+  Result<std::vector<ObjectListing>> list() override { return inner_->list(); }
+  Result<VerifyReport> verify(uint64_t id) override { return inner_->verify(id); }
 
  private:
   Status admit(uint64_t id, uint64_t len) {

@@ -139,6 +139,16 @@ class MemoryStore final : public ObjectStore {
   }
   Status sync(uint64_t) override { return Status::ok(); }
 
+  Result<std::vector<ObjectListing>> list() override {
+    std::vector<ObjectListing> out;
+    out.reserve(objects_.size());
+    for (auto& [id, o] : objects_) out.push_back({id, o.size});
+    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });
+    return out;
+  }
+  // Memory holds no checksums: nothing to check.
+  Result<VerifyReport> verify(uint64_t) override { return VerifyReport{}; }
+
  private:
   // Chunks come from slabs that stay mapped: freed chunks are reused warm
   // (see chunk_pool.hpp for why).

@@ -12,13 +12,32 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nacre::store {
 
+// Granularity of the directory store's end-to-end checksums (one CRC-32C per
+// aligned page of an object; docs/DURABILITY.md "Checksums"). Ranges that
+// verify() reports bad are unions of such pages (clipped to the object size),
+// and a write that covers a whole page (or everything of it below the object
+// size) replaces a bad page; a partial write never makes a bad page good.
+inline constexpr uint64_t kChecksumPage = 4096;
+
 struct ObjectInfo {
   uint64_t size = 0;
   Timespec mtime;
+};
+
+struct ObjectListing {
+  uint64_t id = 0;
+  uint64_t size = 0;
+};
+
+struct VerifyReport {
+  uint64_t pages_checked = 0;
+  // Bad byte ranges [start, end), ascending, adjacent bad pages merged.
+  std::vector<std::pair<uint64_t, uint64_t>> bad;
 };
 
 class ObjectStore {
@@ -52,6 +71,14 @@ class ObjectStore {
   // Makes the object's data durable (no-op for memory).
   virtual Status sync(uint64_t id) = 0;
 
+  // Every object with its size, in ascending id order (for scrub and fsck).
+  virtual Result<std::vector<ObjectListing>> list() = 0;
+  // Checks every page of the object against its checksums; bad pages are
+  // reported, not returned as an error. A missing object, or a store without
+  // checksums, gives an empty report. An error means the object could not be
+  // checked at all (unreadable file, corrupt or missing checksum file).
+  virtual Result<VerifyReport> verify(uint64_t id) = 0;
+
  private:
   std::vector<uint8_t> staging_;  // write_from's default buffer
 };
@@ -61,8 +88,23 @@ class ObjectStore {
 // slabs); on failure the store still works and grows on demand.
 std::unique_ptr<ObjectStore> make_memory_store(uint64_t reserve_bytes = 0);
 
+// Where a test stops a directory-store write or truncate, as if the server
+// had been killed there (the call returns EIO; nothing after it is done).
+enum class CrashPoint {
+  none,
+  after_sums,  // checksum entries written, object data not
+  after_data,  // data written, entries not yet settled (previous = current)
+};
+
+struct DirectoryStoreOptions {
+  // Per-page CRC-32C in a <id>.sum file next to each <id>.obj; reads verify.
+  bool checksums = true;
+  CrashPoint crash_for_testing = CrashPoint::none;
+};
+
 // One file per object under `dir` (created if missing). Errors name the path.
-Result<std::unique_ptr<ObjectStore>> make_directory_store(const std::string& dir);
+Result<std::unique_ptr<ObjectStore>> make_directory_store(const std::string& dir,
+                                                          DirectoryStoreOptions options = {});
 
 Timespec now();
 

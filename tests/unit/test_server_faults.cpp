@@ -34,6 +34,8 @@ class FaultyStore final : public store::ObjectStore {
   Status truncate(uint64_t id, uint64_t size) override { return inner_->truncate(id, size); }
   Status destroy(uint64_t id) override { return inner_->destroy(id); }
   Status sync(uint64_t id) override { return inner_->sync(id); }
+  Result<std::vector<store::ObjectListing>> list() override { return inner_->list(); }
+  Result<store::VerifyReport> verify(uint64_t id) override { return inner_->verify(id); }
 
  private:
   std::unique_ptr<store::ObjectStore> inner_;
