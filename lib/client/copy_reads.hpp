@@ -3,6 +3,7 @@
 // "Checksums").
 #pragma once
 
+#include "store/object_store.hpp"
 #include "transport/transport.hpp"
 
 #include <nacre/layout.hpp>
@@ -20,7 +21,7 @@ bool try_another_copy(int code);
 
 // Repairs rewrite whole pages of this size (the stores' checksum page), so
 // that a partly covered damaged page is replaced entirely.
-inline constexpr uint64_t kRepairUnit = 4096;
+inline constexpr uint64_t kRepairUnit = store::kChecksumPage;
 
 // Reads of one call (not thread-safe; one per I/O call).
 class CopyReads {

@@ -165,7 +165,9 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
   // 4. Open the stores.
   Status opened;
   if (server) {
-    auto objects = store::make_directory_store(dir);
+    store::DirectoryStoreOptions store_opts;
+    store_opts.checksums = config.checksums;
+    auto objects = store::make_directory_store(dir, store_opts);
     if (objects) out.objects = std::move(*objects);
     else opened = objects.status();
     if (opened) {

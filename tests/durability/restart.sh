@@ -50,7 +50,7 @@ echo "== wrong configs are refused, nothing on disk changes"
 refused "formatted for 3 servers" -n 4 -x NACRE_SERVERS=2 "$job" refused "formatted for 3 servers"
 refused "formatted for 3 servers" -n 6 -x NACRE_SERVERS=4 "$job" refused "formatted for 3 servers"
 refused "scratch deployment would erase" -n 5 -x NACRE_DEPLOYMENT=scratch "$job" refused "scratch deployment would erase"
-refused "replicas" -n 5 -x NACRE_REPLICAS=2 "$job" refused "not implemented"
+refused "replicas" -n 5 -x NACRE_REPLICAS=2 "$job" refused "formatted with 1 replica(s), but deployment.replicas is 2"
 
 echo "== a foreign directory (another file system's server-1) is refused"
 NACRE_STORE_DIR="$state/other" run -n 5 "$job" write other 3

@@ -146,8 +146,12 @@ TEST_CASE("environment: NACRE_DEPLOYMENT and NACRE_REPLICAS") {
   CHECK(names(Config::load().status(), kEnvReplicas));
   ::setenv(kEnvReplicas, "0", 1);
   CHECK(names(Config::load().status(), kEnvReplicas));
+  ::setenv(kEnvReplicas, "17", 1);
+  CHECK(names(Config::load().status(), "deployment.replicas"));
   ::unsetenv(kEnvReplicas);
-  CHECK(names(Config::load().status(), "deployment.replicas"));  // default 2: refused
+  auto two = Config::load();  // the persistent default
+  REQUIRE(two.is_ok());
+  CHECK(two->effective_replicas() == 2);
 }
 
 }  // TEST_SUITE

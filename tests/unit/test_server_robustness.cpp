@@ -10,6 +10,8 @@
 #include "transport/loopback_transport.hpp"
 #include "wire/messages.hpp"
 
+#include "common/crc32c.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -239,8 +241,8 @@ TEST_CASE("size limits: oversize messages and RPCs over max_rpc_bytes get EMSGSI
                                       wire::encode_body(wire::ObjReadRequest{1, 0, kMaxRpc + 1}), 0),
                     id);
     expect_error(c, t16(MsgType::kObjRead), EMSGSIZE, "max_rpc_bytes");
-    // The error reply keeps the fixed 8-byte body of OBJ_READ.
-    CHECK(reply_header(c).body_len == 8);
+    // The error reply keeps the fixed body of OBJ_READ.
+    CHECK(reply_header(c).body_len == wire::kObjSizeReplyBody);
   }
   SUBCASE("OBJ_WRITE with data longer than max_rpc_bytes") {
     const uint64_t id = s.next_id();
@@ -249,7 +251,7 @@ TEST_CASE("size limits: oversize messages and RPCs over max_rpc_bytes get EMSGSI
                                       wire::encode_body(wire::ObjWriteRequest{1, 0}), data.size()),
                     id, data);
     expect_error(c, t16(MsgType::kObjWrite), EMSGSIZE, "max_rpc_bytes");
-    CHECK(reply_header(c).body_len == 8);
+    CHECK(reply_header(c).body_len == wire::kObjSizeReplyBody);
   }
   s.check_alive();
   // Nothing was written by the rejected OBJ_WRITEs (a missing object has size 0).
@@ -392,7 +394,60 @@ TEST_CASE("after many bad requests, a valid write and read still round-trip") {
   CHECK(size.object_size == 105);
   const auto h = reply_header(c);
   REQUIRE(h.data_len == data.size());
-  CHECK(std::equal(data.begin(), data.end(), c.reply.begin() + wire::kFrameHeaderSize + 8));
+  CHECK(std::equal(data.begin(), data.end(), c.reply.begin() + wire::kObjReadReplyPrefix));
+  CHECK(s.finish().is_ok());
+}
+
+TEST_CASE("data checksums: a damaged write is refused and stores nothing; reads carry the CRC") {
+  RawServer s;
+  const std::vector<uint8_t> data = {'g', 'o', 'o', 'd', '!'};
+  wire::ObjWriteRequest w{3, 0, wire::kObjDataCrc, crc32c(data)};
+  std::vector<uint8_t> body;
+  REQUIRE(s.call(MsgType::kObjWrite, wire::encode_body(w), &body, data).is_ok());
+  // The same request with a checksum that does not match its bytes.
+  std::vector<uint8_t> damaged = {'b', 'a', 'd', '!', '!'};
+  Status st = s.call(MsgType::kObjWrite, wire::encode_body(w), &body, damaged);
+  CHECK(st.code() == EIO);
+  CHECK(st.message().find("damaged") != std::string::npos);
+  // Unknown flags are a protocol error.
+  wire::ObjWriteRequest odd{3, 0, 0x80, 0};
+  CHECK(s.call(MsgType::kObjWrite, wire::encode_body(odd), &body, data).code() == EPROTO);
+  // The object still holds the good bytes, and the reply's CRC matches them.
+  const uint64_t id = s.next_id();
+  auto c = s.send(wire::build_frame(t16(MsgType::kObjRead), id, 0,
+                                    wire::encode_body(wire::ObjReadRequest{3, 0, 5, wire::kObjDataCrc}), 0),
+                  id);
+  REQUIRE(client::parse_reply(c, t16(MsgType::kObjRead), &body).is_ok());
+  wire::ObjSizeReply r;
+  REQUIRE(wire::decode_body(body, r, "OBJ_READ").is_ok());
+  CHECK(r.object_size == 5);
+  CHECK(r.flags == wire::kObjDataCrc);
+  CHECK(r.data_crc == crc32c(data));
+  CHECK(std::equal(data.begin(), data.end(), c.reply.begin() + wire::kObjReadReplyPrefix));
+  CHECK(s.finish().is_ok());
+}
+
+TEST_CASE("a copy marked stale refuses reads and stats (ENODATA) until cleared; writes still apply") {
+  RawServer s;
+  const std::vector<uint8_t> data = {1, 2, 3};
+  std::vector<uint8_t> body;
+  REQUIRE(s.call(MsgType::kObjWrite, wire::encode_body(wire::ObjWriteRequest{4, 0}), &body, data).is_ok());
+  REQUIRE(s.call(MsgType::kObjSetStale, wire::encode_body(wire::ObjSetStaleRequest{4, true})).is_ok());
+  Status r = s.call(MsgType::kObjStat, wire::encode_body(wire::ObjRequest{4}));
+  CHECK(r.code() == ENODATA);
+  CHECK(r.message().find("stale") != std::string::npos);
+  const uint64_t id = s.next_id();
+  auto c = s.send(wire::build_frame(t16(MsgType::kObjRead), id, 0,
+                                    wire::encode_body(wire::ObjReadRequest{4, 0, 3}), 0), id);
+  CHECK(client::parse_reply(c, t16(MsgType::kObjRead), nullptr).code() == ENODATA);
+  CHECK(s.call(MsgType::kObjWrite, wire::encode_body(wire::ObjWriteRequest{4, 3}), &body, data).is_ok());
+  REQUIRE(s.call(MsgType::kObjSetStale, wire::encode_body(wire::ObjSetStaleRequest{4, false})).is_ok());
+  REQUIRE(s.call(MsgType::kObjStat, wire::encode_body(wire::ObjRequest{4}), &body).is_ok());
+  wire::ObjStatReply st;
+  REQUIRE(wire::decode_body(body, st, "OBJ_STAT").is_ok());
+  CHECK(st.size == 6);
+  // Malformed: a body of the wrong size.
+  CHECK(s.call(MsgType::kObjSetStale, std::vector<uint8_t>(3, 0)).code() == EBADMSG);
   CHECK(s.finish().is_ok());
 }
 
