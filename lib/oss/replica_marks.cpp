@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace nacre::oss {
@@ -15,17 +16,28 @@ Status sys_error(const std::string& what, const std::string& path) {
   return Status::error(e, "replica marks: " + what + " " + path + ": " + std::strerror(e));
 }
 
-// "<digits>.stale" -> id; false for any other name.
+// Marker names follow the directory store's object names: 16 lower-case
+// hex digits, then ".stale".
+std::string stale_name(uint64_t id) {
+  char n[40];
+  std::snprintf(n, sizeof n, "%016llx%s", static_cast<unsigned long long>(id),
+                ReplicaMarks::kStaleSuffix);
+  return n;
+}
+
+// "<16 hex digits>.stale" -> id; false for any other name.
 bool parse_stale_name(const char* name, uint64_t* id) {
-  const size_t n = std::strlen(name), suffix = std::strlen(ReplicaMarks::kStaleSuffix);
-  if (n <= suffix || n > suffix + 20 || std::strcmp(name + n - suffix, ReplicaMarks::kStaleSuffix))
+  if (std::strlen(name) != 16 + std::strlen(ReplicaMarks::kStaleSuffix) ||
+      std::strcmp(name + 16, ReplicaMarks::kStaleSuffix) != 0)
     return false;
   uint64_t v = 0;
-  for (size_t i = 0; i < n - suffix; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(name[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
+  for (int i = 0; i < 16; ++i) {
+    const char c = name[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else return false;
+    v = v << 4 | static_cast<uint64_t>(d);
   }
   *id = v;
   return true;
@@ -69,12 +81,12 @@ Status ReplicaMarks::set_stale(uint64_t id, bool stale) {
   if (stale) {
     fresh_.erase(id);
     if (stale_.count(id)) return Status::ok();
-    NACRE_RETURN_IF_ERROR(persist(std::to_string(id) + kStaleSuffix, true));
+    NACRE_RETURN_IF_ERROR(persist(stale_name(id), true));
     stale_.insert(id);
     return Status::ok();
   }
   if (stale_.count(id)) {
-    NACRE_RETURN_IF_ERROR(persist(std::to_string(id) + kStaleSuffix, false));
+    NACRE_RETURN_IF_ERROR(persist(stale_name(id), false));
     stale_.erase(id);
   }
   if (rebuilding_) fresh_.insert(id);
@@ -84,7 +96,7 @@ Status ReplicaMarks::set_stale(uint64_t id, bool stale) {
 Status ReplicaMarks::forget(uint64_t id) {
   fresh_.erase(id);
   if (!stale_.count(id)) return Status::ok();
-  NACRE_RETURN_IF_ERROR(persist(std::to_string(id) + kStaleSuffix, false));
+  NACRE_RETURN_IF_ERROR(persist(stale_name(id), false));
   stale_.erase(id);
   return Status::ok();
 }

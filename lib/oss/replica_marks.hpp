@@ -7,7 +7,8 @@
 // object fail with ENODATA, so clients read another copy instead; scrub and
 // the start-up rebuild bring stale copies up to date and clear the marks.
 //
-// With a directory, marks survive restarts: `<id>.stale` files and a
+// With a directory, marks survive restarts: `<id>.stale` files (the id in
+// 16 hex digits, like the directory store's objects) and a
 // `nacre-rebuilding` file, created (and the directory fsynced) before a
 // call that sets them returns. Used by the server's service thread only.
 #pragma once

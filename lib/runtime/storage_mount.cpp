@@ -62,11 +62,12 @@ std::vector<std::string> gather_text(MPI_Comm comm, const std::string& mine) {
 
 // Test hook: wraps the store in a fault injector when NACRE_STORE_FAULTS
 // is set (store/fault_injecting_store.hpp).
-Status inject_faults(std::unique_ptr<store::ObjectStore>* objects) {
+Status inject_faults(std::unique_ptr<store::ObjectStore>* objects, int server) {
   const char* spec = std::getenv(store::kEnvStoreFaults);
   if (spec == nullptr || *spec == '\0') return Status::ok();
   auto plan = store::parse_fault_plan(spec);
   if (!plan) return plan.status();
+  if (!plan->applies_to(static_cast<uint32_t>(server))) return Status::ok();
   log::warn(std::string("injecting store faults (") + store::kEnvStoreFaults + "=" + spec + ")");
   *objects = store::make_fault_injecting_store(std::move(*objects), *plan);
   return Status::ok();
@@ -97,7 +98,7 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
     if (server) {
       out.objects = store::make_memory_store(config.store_reserve);
       if (rank == 0) out.metadata = mds::make_memory_metadata(static_cast<uint32_t>(servers), root);
-      made = inject_faults(&out.objects);
+      made = inject_faults(&out.objects, rank);
     }
     NACRE_RETURN_IF_ERROR(agree(comm, made));
     return out;
@@ -192,7 +193,7 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
       }
     }
   }
-  if (opened && server) opened = inject_faults(&out.objects);
+  if (opened && server) opened = inject_faults(&out.objects, rank);
   NACRE_RETURN_IF_ERROR(agree(comm, opened));
   out.fs_uuid = plan.uuid;
   out.formatted = plan.format;

@@ -11,7 +11,7 @@ namespace {
 Status bad_rule(const std::string& rule, const std::string& why) {
   return Status::error(EINVAL, std::string(kEnvStoreFaults) + ": rule \"" + rule + "\" " + why +
                                    " (rules: write-enospc-after=<bytes>, read-eio-object=<id>, "
-                                   "sync-eio)");
+                                   "sync-eio, server=<index>)");
 }
 
 Result<uint64_t> number(const std::string& rule, const std::string& text) {
@@ -93,6 +93,11 @@ Result<FaultPlan> parse_fault_plan(const std::string& spec) {
       plan.eio_read_object = *n;
     } else if (key == "sync-eio" && eq == std::string::npos) {
       plan.eio_sync = true;
+    } else if (key == "server" && eq != std::string::npos) {
+      auto n = number(rule, value);
+      if (!n) return n.status();
+      if (*n > UINT32_MAX) return bad_rule(rule, "is not a server index");
+      plan.only_server = static_cast<uint32_t>(*n);
     } else {
       return bad_rule(rule, "is not understood");
     }

@@ -10,6 +10,8 @@
 //                               destroying objects does not free space.
 //   read-eio-object=<id>        every read of object <id> fails with EIO.
 //   sync-eio                    every sync fails with EIO.
+//   server=<index>              only that server injects the faults (for
+//                               replica tests: one copy fails, others not).
 // A failing write or read leaves the inner store untouched. Used by one
 // service thread, like every store.
 #pragma once
@@ -27,6 +29,8 @@ struct FaultPlan {
   std::optional<uint64_t> enospc_after;     // write bytes accepted before ENOSPC
   std::optional<uint64_t> eio_read_object;  // object whose reads fail
   bool eio_sync = false;
+  std::optional<uint32_t> only_server;      // none: every server
+  bool applies_to(uint32_t server) const { return !only_server || *only_server == server; }
   bool empty() const { return !enospc_after && !eio_read_object && !eio_sync; }
 };
 

@@ -20,9 +20,16 @@ TEST_CASE("fault specs parse, and bad rules are named") {
   CHECK(*p->enospc_after == 4096);
   CHECK(*p->eio_read_object == 7);
   CHECK(p->eio_sync);
+  CHECK(p->applies_to(0));
+  CHECK(p->applies_to(5));
+  auto one = store::parse_fault_plan("sync-eio,server=2");
+  REQUIRE(one.is_ok());
+  CHECK(one->applies_to(2));
+  CHECK_FALSE(one->applies_to(0));
   CHECK(store::parse_fault_plan("").value().empty());
   for (const char* bad : {"write-enospc-after=", "write-enospc-after=-1", "read-eio-object=x",
-                          "sync-eio=1", "disk-on-fire", "write-enospc-after"}) {
+                          "sync-eio=1", "disk-on-fire", "write-enospc-after", "server=",
+                          "server=99999999999"}) {
     CAPTURE(bad);
     auto r = store::parse_fault_plan(bad);
     REQUIRE_FALSE(r.is_ok());
