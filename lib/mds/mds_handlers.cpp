@@ -11,6 +11,7 @@ bool is_mds_request(uint16_t type) {
     case MsgType::kMkdir: case MsgType::kRmdir: case MsgType::kOpen: case MsgType::kClose:
     case MsgType::kStat: case MsgType::kUnlink: case MsgType::kRename: case MsgType::kReaddir:
     case MsgType::kSetattr: case MsgType::kSetDirLayout: case MsgType::kGetDirLayout:
+    case MsgType::kListFiles:
       return true;
     default:
       return false;
@@ -113,6 +114,37 @@ Status handle_mds_request(MetadataStore& store, const wire::Request& req, wire::
       }
       out.next_cookie = m.cookie + out.entries.size();
       out.done = r->done && out.entries.size() == r->entries.size();
+      reply.body = wire::encode_body(out);
+      return Status::ok();
+    }
+    case MsgType::kListFiles: {
+      wire::ListFilesRequest m;
+      NACRE_RETURN_IF_ERROR(decode(req, m));
+      if (m.max_entries == 0 || m.max_entries > wire::kMaxListField)
+        return Status::error(EINVAL, "LIST_FILES max_entries must be 1.." +
+                                         std::to_string(wire::kMaxListField));
+      auto r = store.list_files(m.cookie, m.max_entries);
+      if (!r) return r.status();
+      // As many entries as fit one control message; the rest on the next call.
+      wire::ListFilesReply out;
+      size_t bytes = wire::kFrameHeaderSize + 4 + 8 + 1;
+      out.done = r->done;
+      out.next_cookie = r->next_cookie;
+      for (const auto& e : r->entries) {
+        const size_t entry = 8 + 4 + 8 + 4 + 4 + 12 * e.layout.stripes.size() * e.layout.copies() +
+                             4 * e.layout.mirrors.size();
+        if (bytes + entry > wire::kMaxControlBytes) {
+          out.done = false;
+          out.next_cookie = e.ino;
+          break;
+        }
+        bytes += entry;
+        out.entries.push_back({e.ino, e.nlink, wire::WireLayout::from(e.layout)});
+      }
+      if (out.entries.empty() && !r->entries.empty())
+        return Status::error(EMSGSIZE, "LIST_FILES: the layout of inode " +
+                                           std::to_string(r->entries.front().ino) +
+                                           " does not fit one message");
       reply.body = wire::encode_body(out);
       return Status::ok();
     }

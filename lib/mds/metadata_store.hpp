@@ -41,6 +41,17 @@ struct DirPage {
   bool done = true;
 };
 
+struct FileEntry {
+  uint64_t ino = 0;
+  uint32_t nlink = 0;
+  Layout layout;
+};
+struct FilePage {
+  std::vector<FileEntry> entries;
+  uint64_t next_cookie = 0;
+  bool done = true;
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -60,6 +71,9 @@ class MetadataStore {
                          const Credentials& cred) = 0;
   virtual Status set_dir_layout(const std::string& path, const LayoutRequest& layout) = 0;
   virtual Result<LayoutRequest> get_dir_layout(const std::string& path) = 0;
+  // Regular files (linked, or unlinked but open) with inode >= cookie, in
+  // inode order, at most max. For fsck, scrub and rebuild.
+  virtual Result<FilePage> list_files(uint64_t cookie, uint32_t max) = 0;
 };
 
 // root_default: the root directory's default layout (complete: stripe_size

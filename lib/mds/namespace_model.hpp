@@ -10,6 +10,7 @@
 #include "store/object_store.hpp"
 #include "wire/messages.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -76,6 +77,23 @@ class NamespaceModel : public MetadataStore {
   }
   Result<DirPage> readdir(const std::string& path, uint64_t cookie, uint32_t max) override {
     return do_readdir(path, cookie, max);
+  }
+  Result<FilePage> list_files(uint64_t cookie, uint32_t max) override {
+    std::vector<uint64_t> inos;
+    for (const auto& [ino, n] : inodes_)
+      if (ino >= cookie && n.type == FileType::kRegular) inos.push_back(ino);
+    std::sort(inos.begin(), inos.end());
+    FilePage page;
+    for (uint64_t ino : inos) {
+      if (page.entries.size() >= max) {
+        page.done = false;
+        page.next_cookie = ino;
+        break;
+      }
+      const Inode& n = inodes_.at(ino);
+      page.entries.push_back(FileEntry{ino, n.nlink, n.layout});
+    }
+    return page;
   }
   Status setattr(const std::string& path, uint32_t mask, uint32_t mode,
                  const Credentials& cred) override {

@@ -3,6 +3,9 @@
 #include "common/crc32c.hpp"
 #include "wire/messages.hpp"
 
+#include <algorithm>
+#include "wire/messages.hpp"
+
 namespace nacre::oss {
 
 using wire::MsgType;
@@ -11,7 +14,7 @@ bool is_oss_request(uint16_t type) {
   switch (static_cast<MsgType>(type)) {
     case MsgType::kObjWrite: case MsgType::kObjWriteBulk: case MsgType::kObjRead: case MsgType::kObjStat:
     case MsgType::kObjTruncate: case MsgType::kObjDestroy: case MsgType::kObjSync:
-    case MsgType::kObjSetStale:
+    case MsgType::kObjSetStale: case MsgType::kObjList: case MsgType::kObjVerify:
       return true;
     default:
       return false;
@@ -157,6 +160,55 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
       wire::ObjSetStaleRequest m;
       NACRE_RETURN_IF_ERROR(decode(req, m));
       return marks.set_stale(m.object_id, m.stale);
+    }
+    case MsgType::kObjList: {
+      wire::ObjListRequest m;
+      NACRE_RETURN_IF_ERROR(decode(req, m));
+      if (m.max_entries == 0 || m.max_entries > wire::kMaxListField)
+        return Status::error(EINVAL, "OBJ_LIST max_entries must be 1.." +
+                                         std::to_string(wire::kMaxListField));
+      auto all = store.list();
+      if (!all) return all.status();
+      std::sort(all->begin(), all->end(),
+                [](const store::ObjectListing& a, const store::ObjectListing& b) { return a.id < b.id; });
+      auto it = std::lower_bound(all->begin(), all->end(), m.cookie,
+                                 [](const store::ObjectListing& a, uint64_t id) { return a.id < id; });
+      // 17 bytes per entry: at most ~3800 fit one control message.
+      const size_t fit = (wire::kMaxControlBytes - wire::kFrameHeaderSize - 64) / 17;
+      const size_t max = std::min<size_t>(m.max_entries, fit);
+      wire::ObjListReply out;
+      for (; it != all->end() && out.entries.size() < max; ++it)
+        out.entries.push_back({it->id, it->size,
+                               static_cast<uint8_t>(marks.readable(it->id) ? 0 : wire::kObjListStale)});
+      out.done = it == all->end();
+      out.next_cookie = out.done ? 0 : it->id;
+      reply.body = wire::encode_body(out);
+      return Status::ok();
+    }
+    case MsgType::kObjVerify: {
+      wire::ObjRequest m;
+      NACRE_RETURN_IF_ERROR(decode(req, m));
+      wire::ObjVerifyReply out;
+      out.stale = !marks.readable(m.object_id);
+      auto info = store.stat(m.object_id);
+      if (!info) return info.status();
+      out.size = info->size;
+      auto report = store.verify(m.object_id);
+      if (report) {
+        out.pages_checked = report->pages_checked;
+        for (const auto& [a, b] : report->bad) {
+          if (out.bad.size() + 1 >= wire::kMaxListField) {  // keep the reply small: merge the tail
+            out.bad.back().end = std::max<uint64_t>(out.bad.back().end, b);
+            continue;
+          }
+          out.bad.push_back({a, b});
+        }
+      } else {  // the checksums themselves are unreadable: nothing can be trusted
+        out.error = report.status().to_string().substr(0, 1024);
+        if (out.size > 0) out.bad.push_back({0, out.size});
+      }
+      reply.body = wire::encode_body(out);
+      return Status::ok();
     }
     case MsgType::kObjSync: {
       wire::ObjRequest m;

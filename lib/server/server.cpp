@@ -234,6 +234,20 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
       }
       return Status::ok();
     }
+    case MsgType::kServerStatus: {
+      if (!req.body.empty()) return Status::error(EBADMSG, "SERVER_STATUS takes no body");
+      reply.body = wire::encode_body(wire::ServerStatusReply{
+          opts_.index, marks_.rebuilding(), static_cast<uint64_t>(marks_.stale().size())});
+      return Status::ok();
+    }
+    case MsgType::kSetRebuilding: {
+      wire::SetRebuildingRequest m;
+      NACRE_RETURN_IF_ERROR(wire::decode_body(req.body, m, "SET_REBUILDING"));
+      if (m.on != marks_.rebuilding())
+        log::warn(std::string("server ") + std::to_string(opts_.index) +
+                  (m.on ? ": rebuild mode on" : ": rebuild finished, copies on this server are complete"));
+      return marks_.set_rebuilding(m.on);
+    }
     case MsgType::kShutdown:
       log::info("shutdown requested by link " + std::to_string(req.link));
       t.request_shutdown();

@@ -11,6 +11,11 @@ const char* msg_type_name(uint16_t type) {
     case MsgType::kHello: return "HELLO";
     case MsgType::kDisconnect: return "DISCONNECT";
     case MsgType::kShutdown: return "SHUTDOWN";
+    case MsgType::kServerStatus: return "SERVER_STATUS";
+    case MsgType::kSetRebuilding: return "SET_REBUILDING";
+    case MsgType::kListFiles: return "LIST_FILES";
+    case MsgType::kObjList: return "OBJ_LIST";
+    case MsgType::kObjVerify: return "OBJ_VERIFY";
     case MsgType::kMkdir: return "MKDIR";
     case MsgType::kRmdir: return "RMDIR";
     case MsgType::kOpen: return "OPEN";

@@ -41,6 +41,9 @@ enum class MsgType : uint16_t {
   kHello = 1,
   kDisconnect = 2,
   kShutdown = 3,
+  // Health of one server (issue 6): rebuild mode, stale copies.
+  kServerStatus = 4,
+  kSetRebuilding = 5,  // enter / leave rebuild mode (the rebuild driver)
   kMkdir = 10,
   kRmdir = 11,
   kOpen = 12,
@@ -55,6 +58,8 @@ enum class MsgType : uint16_t {
   // Application locks (fcntl / flock; docs/LOCKS.md), served by the metadata
   // server; the reply to a blocking request comes when it is granted.
   kAppLock = 21,
+  // Every file's layout, paged by inode number (fsck, scrub, rebuild).
+  kListFiles = 22,
   kObjWrite = 40,
   kObjRead = 41,
   kObjStat = 42,
@@ -67,6 +72,8 @@ enum class MsgType : uint16_t {
   kObjWriteBulk = 46,
   // Replicas and integrity (issue 6; docs/DURABILITY.md).
   kObjSetStale = 47,   // mark / clear one copy as having missed writes
+  kObjList = 48,       // the objects a server holds, paged by id
+  kObjVerify = 49,     // check every page of one object against its checksums
   // Extent locks (issue 3; docs/LOCKS.md). The object server is the lock
   // server of its objects.
   kLockEnqueue = 60,   // client -> server; the reply may come much later

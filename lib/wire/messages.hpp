@@ -71,6 +71,18 @@ struct HelloReply {
   template <class V> void visit(V& x) { x.u32(server_count); x.u32(server_index); x.u64(max_rpc_bytes); }
 };
 
+// Health (SERVER_STATUS reply; SET_REBUILDING request).
+struct ServerStatusReply {
+  uint32_t server_index = 0;
+  bool rebuilding = false;     // its directory was re-created; copies not yet rebuilt
+  uint64_t stale_objects = 0;  // copies marked stale (missed writes)
+  template <class V> void visit(V& x) { x.u32(server_index); x.boolean(rebuilding); x.u64(stale_objects); }
+};
+struct SetRebuildingRequest {
+  bool on = false;
+  template <class V> void visit(V& x) { x.boolean(on); }
+};
+
 // ---- metadata ------------------------------------------------------------
 struct Credentials {
   uint32_t uid = 0, gid = 0;
@@ -142,6 +154,26 @@ struct WireDirEntry {
 };
 struct ReaddirReply {
   std::vector<WireDirEntry> entries;
+  uint64_t next_cookie = 0;
+  bool done = true;
+  template <class V> void visit(V& x) { x.list(entries); x.u64(next_cookie); x.boolean(done); }
+};
+
+// LIST_FILES: files with inode number >= cookie, at most max_entries (and
+// as many as fit one control message); next_cookie continues the walk.
+struct ListFilesRequest {
+  uint64_t cookie = 0;
+  uint32_t max_entries = 0;  // 1..kMaxListField
+  template <class V> void visit(V& x) { x.u64(cookie); x.u32(max_entries); }
+};
+struct WireFileEntry {
+  uint64_t ino = 0;
+  uint32_t nlink = 0;  // 0: unlinked but still open
+  WireLayout layout;
+  template <class V> void visit(V& x) { x.u64(ino); x.u32(nlink); x.obj(layout); }
+};
+struct ListFilesReply {
+  std::vector<WireFileEntry> entries;
   uint64_t next_cookie = 0;
   bool done = true;
   template <class V> void visit(V& x) { x.list(entries); x.u64(next_cookie); x.boolean(done); }
@@ -247,6 +279,41 @@ struct ObjSetStaleRequest {
   uint64_t object_id = 0;
   bool stale = false;  // false: the copy was resynced and is good again
   template <class V> void visit(V& x) { x.u64(object_id); x.boolean(stale); }
+};
+
+// OBJ_LIST: objects with id >= cookie, at most max_entries.
+inline constexpr uint8_t kObjListStale = 1;
+struct ObjListRequest {
+  uint64_t cookie = 0;
+  uint32_t max_entries = 0;  // 1..kMaxListField
+  template <class V> void visit(V& x) { x.u64(cookie); x.u32(max_entries); }
+};
+struct WireObjectEntry {
+  uint64_t id = 0;
+  uint64_t size = 0;
+  uint8_t flags = 0;  // kObjListStale
+  template <class V> void visit(V& x) { x.u64(id); x.u64(size); x.u8(flags); }
+};
+struct ObjListReply {
+  std::vector<WireObjectEntry> entries;
+  uint64_t next_cookie = 0;
+  bool done = true;
+  template <class V> void visit(V& x) { x.list(entries); x.u64(next_cookie); x.boolean(done); }
+};
+
+// OBJ_VERIFY reply: byte ranges [start, end) whose pages fail their checksums
+// (the whole object when its checksums cannot be read at all).
+struct WireRange {
+  uint64_t start = 0, end = 0;
+  template <class V> void visit(V& x) { x.u64(start); x.u64(end); }
+};
+struct ObjVerifyReply {
+  uint64_t size = 0;
+  uint64_t pages_checked = 0;
+  bool stale = false;
+  std::vector<WireRange> bad;
+  std::string error;  // why the object could not be checked, if so
+  template <class V> void visit(V& x) { x.u64(size); x.u64(pages_checked); x.boolean(stale); x.list(bad); x.str(error); }
 };
 
 struct ObjTruncateRequest {
