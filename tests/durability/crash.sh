@@ -17,7 +17,7 @@
 # See durable_job.cpp (crash-writer, crash-verify) for the log format.
 #
 # Environment (all optional):
-#   NACRE_CRASH_CYCLES   kill/verify cycles (default 8)
+#   NACRE_CRASH_CYCLES   kill/verify cycles (default 12)
 #   NACRE_CRASH_SEED     seed of the whole run (default random; always printed)
 #   NACRE_CRASH_REPLICAS NACRE_REPLICAS of the deployment (default 1)
 #   NACRE_CRASH_SERVERS  servers (default 3); NACRE_CRASH_WRITERS writer ranks (default 2)
@@ -27,7 +27,7 @@
 set -euo pipefail
 build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
 job="$build/tests/durability/nacre_durable_job"
-cycles="${NACRE_CRASH_CYCLES:-8}"
+cycles="${NACRE_CRASH_CYCLES:-12}"
 seed="${NACRE_CRASH_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000000 ))}"
 replicas="${NACRE_CRASH_REPLICAS:-1}"
 servers="${NACRE_CRASH_SERVERS:-3}"
@@ -51,6 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
+trap 'echo "crash: FAILED at line $LINENO (seed $seed)"' ERR
 fail() { echo "crash: FAILED (seed $seed): $*"; exit 1; }
 
 ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
@@ -68,7 +69,6 @@ kill_job() {
   local sid="$1" i
   kill -KILL -- "-$sid" 2>/dev/null || true
   pkill -KILL -s "$sid" 2>/dev/null || true
-  wait "$sid" 2>/dev/null || true
   for i in $(seq 100); do
     if [ -z "$(live_in_session "$sid")" ] && ! pgrep -f -- "crash-writer $log" >/dev/null; then return 0; fi
     sleep 0.1
@@ -85,20 +85,35 @@ started() {  # every writer logged "start <cycle>"
 }
 msleep() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 stamps() { cat "$state"/fs/server-*/nacre-stamp | sha256sum; }
-lines() { cat "$log".* 2>/dev/null | wc -l; }
+lines() { cat "$log".* 2>/dev/null | wc -l || true; }
 
-early_kills=0
+early_kills=0 self_kills=0
 for ((c = 1; c <= cycles; c++)); do
   out="$state/writer-$c.out"
   before=$(lines)
-  setsid "${MPI[@]}" -n $((servers + writers)) "$job" crash-writer "$log" "$seed" "$c" >"$out" 2>&1 &
+  # One cycle in three, a writer kills the whole job itself at a chosen step:
+  # right after a log line (the promise boundary) or between a step's writes
+  # and its sync (see NACRE_CRASH_KILL_AT in durable_job.cpp).
+  kill_at=""
+  if [ $((RANDOM % 3)) -eq 0 ]; then
+    points=(logged written)
+    kill_at="$((RANDOM % writers)):$((1 + RANDOM % 300)):${points[RANDOM % 2]}"
+  fi
+  setsid "${MPI[@]}" -n $((servers + writers)) -x NACRE_CRASH_KILL_AT="$kill_at" \
+    "$job" crash-writer "$log" "$seed" "$c" >"$out" 2>&1 &
   sid=$!
   sids+=("$sid")
+  disown "$sid"  # no "Killed" notice from bash; kill_job checks the processes itself
   [ "$(ps -o sid= -p "$sid" | tr -d ' ')" = "$sid" ] || fail "mpirun is not the leader of its own session"
   # Most cycles kill while the writers work (0.2-3 s after they all started);
   # one in four (never the first, which formats) kills 0-3 s after launch,
   # maybe during mount or the writers' clean-up of the last kill.
-  if [ "$c" -gt 1 ] && [ $((RANDOM % 4)) -eq 0 ]; then
+  if [ -n "$kill_at" ]; then
+    for i in $(seq 1200); do kill -0 "$sid" 2>/dev/null || break; sleep 0.1; done
+    grep -q "^killjob" "$log.${kill_at%%:*}" || { cat "$out"; fail "cycle $c: the writer did not kill the job ($kill_at)"; }
+    sed -i '/^killjob/d' "$log.${kill_at%%:*}"  # so that the next self-kill is seen anew
+    delay=0; when="by writer:step:point $kill_at"; self_kills=$((self_kills + 1))
+  elif [ "$c" -gt 1 ] && [ $((RANDOM % 4)) -eq 0 ]; then
     delay=$((RANDOM % 3000)); when="${delay} ms after launch"; early_kills=$((early_kills + 1))
   else
     for i in $(seq 600); do
@@ -109,8 +124,10 @@ for ((c = 1; c <= cycles; c++)); do
     started "$c" || { cat "$out"; fail "cycle $c: the writers did not start"; }
     delay=$((200 + RANDOM % 2800)); when="${delay} ms after the writers started"
   fi
-  msleep "$delay"
-  kill -0 "$sid" 2>/dev/null || { cat "$out"; fail "cycle $c: the writer job ended before the kill"; }
+  if [ -z "$kill_at" ]; then
+    msleep "$delay"
+    kill -0 "$sid" 2>/dev/null || { cat "$out"; fail "cycle $c: the writer job ended before the kill"; }
+  fi
   kill_job "$sid"
   if grep -q "FAILED" "$out"; then cat "$out"; fail "cycle $c: a writer failed before the kill"; fi
   echo "== cycle $c: killed $when; $(( $(lines) - before )) log lines this cycle"
@@ -127,4 +144,4 @@ for ((c = 1; c <= cycles; c++)); do
   [ "$(stamps)" = "$first_stamps" ] || fail "cycle $c: the storage directories' stamps changed (reformatted?)"
 done
 ok=1
-echo "crash: OK ($cycles kills, $early_kills early; seed $seed)"
+echo "crash: OK ($cycles kills: $self_kills by a writer at a chosen step, $early_kills early; seed $seed)"

@@ -13,7 +13,9 @@
 // Exit code 0 on success; failures are printed with the rank.
 #include <nacre/nacre.hpp>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <mpi.h>
 #include <unistd.h>
 
@@ -187,6 +189,7 @@ int run_verify(FileSystem& fs, MPI_Comm comm, const std::string& tag, int files)
 // operation it describes returned, so every line is a promise that must hold
 // after the kill:
 //   start <cycle>                  the writer mounted and cleaned up (no promise)
+//   killjob <step> <point>         it is killing the job (NACRE_CRASH_KILL_AT; no promise)
 //   append <k> <off> <len> <gen>   grow-<k> holds fill(grow-<k>, off, gen) in
 //                                  [off, off+len); synced. Records of a file
 //                                  are contiguous from 0.
@@ -200,7 +203,8 @@ int run_verify(FileSystem& fs, MPI_Comm comm, const std::string& tag, int files)
 // page-aligned, written in 1-3 pieces in random order before one sync, and
 // span stripes (64 KiB and 128 KiB stripes).
 constexpr int kGrowing = 3;
-constexpr uint64_t kGrowCap = 24ull << 20;  // a grow file stops growing here
+constexpr uint64_t kGrowCap = 64ull << 20;  // a grow file stops growing here
+constexpr uint64_t kGrowBig = 16ull << 20;  // past this, records of at most ~360 KiB
 constexpr size_t kLiveCap = 40;             // more live files: unlink more
 
 std::string crash_dir(int w) { return "/crash/w" + std::to_string(w); }
@@ -247,7 +251,7 @@ CrashLog parse_crash_log(const std::string& file, int w) {
     std::string kind;
     ls >> kind;
     const std::string where = file + ":" + std::to_string(n) + ": ";
-    if (kind == "start") continue;
+    if (kind == "start" || kind == "killjob") continue;
     if (kind == "append") {
       int k = -1;
       CrashLog::Rec r{};
@@ -287,9 +291,9 @@ CrashLog parse_crash_log(const std::string& file, int w) {
   return s;
 }
 
-uint64_t record_size(std::mt19937_64& rng) {
+uint64_t record_size(std::mt19937_64& rng, bool small = false) {
   uint64_t len = 0;
-  switch (rng() % 4) {
+  switch (rng() % (small ? 3 : 4)) {
     case 0: len = 1 + rng() % 4095; break;            // small, inside a page
     case 1: len = 4097 + rng() % 61000; break;        // a few pages
     case 2: len = 65537 + rng() % 300000; break;      // spans 64/128 KiB stripes
@@ -330,6 +334,58 @@ struct LogFile {
   }
 };
 
+// NACRE_CRASH_KILL_AT=<writer>:<step>:<point>: writer <writer> kills the whole
+// job (SIGKILL to every process of its session: mpirun, every rank, itself
+// last) at step <step> of this cycle, at <point>:
+//   logged   right after the step's log line (the promise boundary: the bytes
+//            just promised must already be durable -- e.g. a sync() that left
+//            them in the client cache fails here)
+//   written  after the step's writes, before its sync (unsynced data in flight)
+// Only inside a job started by setsid (the session leader must be mpirun), so
+// it never kills anything else.
+struct KillAt {
+  int writer = -1;
+  uint64_t step = 0;
+  std::string point;
+};
+KillAt kill_at_from_env() {
+  KillAt k;
+  const char* e = std::getenv("NACRE_CRASH_KILL_AT");
+  if (!e || !*e) return k;
+  std::string v(e);
+  std::replace(v.begin(), v.end(), ':', ' ');
+  std::istringstream in(v);
+  if (!(in >> k.writer >> k.step >> k.point) || (k.point != "logged" && k.point != "written")) {
+    std::fprintf(stderr, "crash-writer: bad NACRE_CRASH_KILL_AT '%s'\n", e);
+    std::exit(2);
+  }
+  return k;
+}
+void maybe_kill_job(const KillAt& k, int w, uint64_t step, const char* point, LogFile& lf) {
+  if (k.writer != w || k.step != step || k.point != point) return;
+  const pid_t sid = getsid(0), me = getpid();
+  std::ifstream leader("/proc/" + std::to_string(sid) + "/cmdline");
+  std::string arg0;
+  std::getline(leader, arg0, '\0');
+  if (arg0.find("mpirun") == std::string::npos && arg0.find("orterun") == std::string::npos) {
+    std::fprintf(stderr, "[rank %d] crash-writer FAILED: session leader is '%s', not mpirun: no self-kill\n", g_rank,
+                 arg0.c_str());
+    std::exit(1);
+  }
+  // Said in the log (no promise), not on stderr: mpirun, which forwards
+  // stderr, is the first to go.
+  if (!lf.put("killjob " + std::to_string(step) + " " + point)) std::exit(1);
+  ::kill(sid, SIGKILL);  // mpirun first: it must not clean up after its ranks
+  if (DIR* d = ::opendir("/proc")) {
+    while (dirent* e = ::readdir(d)) {
+      const pid_t p = static_cast<pid_t>(std::atoi(e->d_name));
+      if (p > 1 && p != me && ::getsid(p) == sid) ::kill(p, SIGKILL);
+    }
+    ::closedir(d);
+  }
+  ::kill(me, SIGKILL);
+}
+
 #define WRITER_CHECK(st, what)                                                                   \
   do {                                                                                           \
     Status s_ = (st);                                                                            \
@@ -346,6 +402,7 @@ int run_crash_writer(FileSystem& fs, MPI_Comm comm, const std::string& log, uint
   MPI_Comm_rank(comm, &w);
   const int servers = fs.server_count();
   std::mt19937_64 rng(seed * 1000003 + cycle * 1009 + static_cast<uint64_t>(w));
+  const KillAt kill_at = kill_at_from_env();
   const std::string dir = crash_dir(w);
   for (const std::string& d : {std::string("/crash"), dir}) {
     Status mk = fs.mkdir(d);
@@ -409,14 +466,16 @@ int run_crash_writer(FileSystem& fs, MPI_Comm comm, const std::string& log, uint
       std::advance(it, static_cast<long>(rng() % st.live.size()));
       const std::string p = it->first;
       if (!lf.put("unlinking " + p)) return 1;
+      maybe_kill_job(kill_at, w, step, "written", lf);
       WRITER_CHECK(fs.unlink(p), "unlink " + p);
       if (!lf.put("unlinked " + p)) return 1;
       st.live.erase(p);
     } else if (r < 45 && end[k] < kGrowCap) {
-      const uint64_t len = record_size(rng);
+      const uint64_t len = record_size(rng, end[k] >= kGrowBig);
       std::vector<uint8_t> data(len);
       fill(grow_path(w, k), end[k], gen, data.data(), len);
       WRITER_CHECK(write_pieces(grow[static_cast<size_t>(k)], end[k], data, rng), "write " + grow_path(w, k));
+      maybe_kill_job(kill_at, w, step, "written", lf);
       WRITER_CHECK(grow[static_cast<size_t>(k)].sync(), "sync " + grow_path(w, k));
       if (!lf.put("append " + std::to_string(k) + " " + std::to_string(end[k]) + " " + std::to_string(len) +
                   " " + std::to_string(gen)))
@@ -434,12 +493,14 @@ int run_crash_writer(FileSystem& fs, MPI_Comm comm, const std::string& log, uint
       std::vector<uint8_t> data(size);
       fill(p, 0, gen, data.data(), size);  // the bytes of the final name
       if (size) WRITER_CHECK(write_pieces(*f, 0, data, rng), "write " + first);
+      maybe_kill_job(kill_at, w, step, "written", lf);
       WRITER_CHECK(f->sync(), "sync " + first);
       WRITER_CHECK(f->close(), "close " + first);
       if (via_tmp) WRITER_CHECK(fs.rename(first, p), "rename " + first);
       if (!lf.put("new " + p + " " + std::to_string(size) + " " + std::to_string(gen))) return 1;
       st.live[p] = {size, gen};
     }
+    maybe_kill_job(kill_at, w, step, "logged", lf);
   }
 }
 
