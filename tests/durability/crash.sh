@@ -91,13 +91,14 @@ early_kills=0 self_kills=0
 for ((c = 1; c <= cycles; c++)); do
   out="$state/writer-$c.out"
   before=$(lines)
-  # One cycle in three, a writer kills the whole job itself at a chosen step:
-  # right after a log line (the promise boundary) or between a step's writes
-  # and its sync (see NACRE_CRASH_KILL_AT in durable_job.cpp).
+  # Every other cycle, a writer kills the whole job itself at a chosen step:
+  # mostly right after a log line (the promise boundary: a sync() that did not
+  # make the data durable fails here), else between a step's writes and its
+  # sync; mostly in an append (see NACRE_CRASH_KILL_AT in durable_job.cpp).
   kill_at=""
-  if [ $((RANDOM % 3)) -eq 0 ]; then
-    points=(logged written)
-    kill_at="$((RANDOM % writers)):$((1 + RANDOM % 300)):${points[RANDOM % 2]}"
+  if [ $((RANDOM % 2)) -eq 0 ]; then
+    points=(logged logged written) kinds=(append append new unlink)
+    kill_at="$((RANDOM % writers)):$((1 + RANDOM % 300)):${points[RANDOM % 3]}:${kinds[RANDOM % 4]}"
   fi
   setsid "${MPI[@]}" -n $((servers + writers)) -x NACRE_CRASH_KILL_AT="$kill_at" \
     "$job" crash-writer "$log" "$seed" "$c" >"$out" 2>&1 &
@@ -109,10 +110,10 @@ for ((c = 1; c <= cycles; c++)); do
   # one in four (never the first, which formats) kills 0-3 s after launch,
   # maybe during mount or the writers' clean-up of the last kill.
   if [ -n "$kill_at" ]; then
-    for i in $(seq 1200); do kill -0 "$sid" 2>/dev/null || break; sleep 0.1; done
+    for i in $(seq 600); do kill -0 "$sid" 2>/dev/null || break; sleep 0.1; done
     grep -q "^killjob" "$log.${kill_at%%:*}" || { cat "$out"; fail "cycle $c: the writer did not kill the job ($kill_at)"; }
     sed -i '/^killjob/d' "$log.${kill_at%%:*}"  # so that the next self-kill is seen anew
-    delay=0; when="by writer:step:point $kill_at"; self_kills=$((self_kills + 1))
+    delay=0; when="by writer:step:point:kind $kill_at"; self_kills=$((self_kills + 1))
   elif [ "$c" -gt 1 ] && [ $((RANDOM % 4)) -eq 0 ]; then
     delay=$((RANDOM % 3000)); when="${delay} ms after launch"; early_kills=$((early_kills + 1))
   else

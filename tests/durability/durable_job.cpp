@@ -203,8 +203,8 @@ int run_verify(FileSystem& fs, MPI_Comm comm, const std::string& tag, int files)
 // page-aligned, written in 1-3 pieces in random order before one sync, and
 // span stripes (64 KiB and 128 KiB stripes).
 constexpr int kGrowing = 3;
-constexpr uint64_t kGrowCap = 64ull << 20;  // a grow file stops growing here
-constexpr uint64_t kGrowBig = 16ull << 20;  // past this, records of at most ~360 KiB
+constexpr uint64_t kGrowBig = 16ull << 20;   // past this, records of at most ~360 KiB
+constexpr uint64_t kGrowHuge = 64ull << 20;  // past this, records under 4 KiB
 constexpr size_t kLiveCap = 40;             // more live files: unlink more
 
 std::string crash_dir(int w) { return "/crash/w" + std::to_string(w); }
@@ -291,9 +291,9 @@ CrashLog parse_crash_log(const std::string& file, int w) {
   return s;
 }
 
-uint64_t record_size(std::mt19937_64& rng, bool small = false) {
+uint64_t record_size(std::mt19937_64& rng, uint64_t kinds = 4) {
   uint64_t len = 0;
-  switch (rng() % (small ? 3 : 4)) {
+  switch (rng() % kinds) {
     case 0: len = 1 + rng() % 4095; break;            // small, inside a page
     case 1: len = 4097 + rng() % 61000; break;        // a few pages
     case 2: len = 65537 + rng() % 300000; break;      // spans 64/128 KiB stripes
@@ -334,9 +334,10 @@ struct LogFile {
   }
 };
 
-// NACRE_CRASH_KILL_AT=<writer>:<step>:<point>: writer <writer> kills the whole
-// job (SIGKILL to every process of its session: mpirun, every rank, itself
-// last) at step <step> of this cycle, at <point>:
+// NACRE_CRASH_KILL_AT=<writer>:<step>:<point>:<kind>: writer <writer> kills
+// the whole job (SIGKILL to every process of its session: mpirun, every rank,
+// itself last) in the first step of this cycle numbered <step> or more whose
+// operation is <kind> (append, new, unlink), at <point>:
 //   logged   right after the step's log line (the promise boundary: the bytes
 //            just promised must already be durable -- e.g. a sync() that left
 //            them in the client cache fails here)
@@ -346,7 +347,7 @@ struct LogFile {
 struct KillAt {
   int writer = -1;
   uint64_t step = 0;
-  std::string point;
+  std::string point, kind;
 };
 KillAt kill_at_from_env() {
   KillAt k;
@@ -355,14 +356,15 @@ KillAt kill_at_from_env() {
   std::string v(e);
   std::replace(v.begin(), v.end(), ':', ' ');
   std::istringstream in(v);
-  if (!(in >> k.writer >> k.step >> k.point) || (k.point != "logged" && k.point != "written")) {
+  if (!(in >> k.writer >> k.step >> k.point >> k.kind) || (k.point != "logged" && k.point != "written") ||
+      (k.kind != "append" && k.kind != "new" && k.kind != "unlink")) {
     std::fprintf(stderr, "crash-writer: bad NACRE_CRASH_KILL_AT '%s'\n", e);
     std::exit(2);
   }
   return k;
 }
-void maybe_kill_job(const KillAt& k, int w, uint64_t step, const char* point, LogFile& lf) {
-  if (k.writer != w || k.step != step || k.point != point) return;
+void maybe_kill_job(const KillAt& k, int w, uint64_t step, const char* point, const char* kind, LogFile& lf) {
+  if (k.writer != w || step < k.step || k.point != point || k.kind != kind) return;
   const pid_t sid = getsid(0), me = getpid();
   std::ifstream leader("/proc/" + std::to_string(sid) + "/cmdline");
   std::string arg0;
@@ -374,7 +376,7 @@ void maybe_kill_job(const KillAt& k, int w, uint64_t step, const char* point, Lo
   }
   // Said in the log (no promise), not on stderr: mpirun, which forwards
   // stderr, is the first to go.
-  if (!lf.put("killjob " + std::to_string(step) + " " + point)) std::exit(1);
+  if (!lf.put("killjob " + std::to_string(step) + " " + point + " " + kind)) std::exit(1);
   ::kill(sid, SIGKILL);  // mpirun first: it must not clean up after its ranks
   if (DIR* d = ::opendir("/proc")) {
     while (dirent* e = ::readdir(d)) {
@@ -466,21 +468,23 @@ int run_crash_writer(FileSystem& fs, MPI_Comm comm, const std::string& log, uint
       std::advance(it, static_cast<long>(rng() % st.live.size()));
       const std::string p = it->first;
       if (!lf.put("unlinking " + p)) return 1;
-      maybe_kill_job(kill_at, w, step, "written", lf);
+      maybe_kill_job(kill_at, w, step, "written", "unlink", lf);
       WRITER_CHECK(fs.unlink(p), "unlink " + p);
       if (!lf.put("unlinked " + p)) return 1;
       st.live.erase(p);
-    } else if (r < 45 && end[k] < kGrowCap) {
-      const uint64_t len = record_size(rng, end[k] >= kGrowBig);
+      maybe_kill_job(kill_at, w, step, "logged", "unlink", lf);
+    } else if (r < 45) {
+      const uint64_t len = record_size(rng, end[k] >= kGrowHuge ? 1 : end[k] >= kGrowBig ? 3 : 4);
       std::vector<uint8_t> data(len);
       fill(grow_path(w, k), end[k], gen, data.data(), len);
       WRITER_CHECK(write_pieces(grow[static_cast<size_t>(k)], end[k], data, rng), "write " + grow_path(w, k));
-      maybe_kill_job(kill_at, w, step, "written", lf);
+      maybe_kill_job(kill_at, w, step, "written", "append", lf);
       WRITER_CHECK(grow[static_cast<size_t>(k)].sync(), "sync " + grow_path(w, k));
       if (!lf.put("append " + std::to_string(k) + " " + std::to_string(end[k]) + " " + std::to_string(len) +
                   " " + std::to_string(gen)))
         return 1;
       end[k] += len;
+      maybe_kill_job(kill_at, w, step, "logged", "append", lf);
     } else {
       const std::string p = dir + "/f-" + std::to_string(gen);
       const bool via_tmp = rng() % 2;
@@ -493,14 +497,14 @@ int run_crash_writer(FileSystem& fs, MPI_Comm comm, const std::string& log, uint
       std::vector<uint8_t> data(size);
       fill(p, 0, gen, data.data(), size);  // the bytes of the final name
       if (size) WRITER_CHECK(write_pieces(*f, 0, data, rng), "write " + first);
-      maybe_kill_job(kill_at, w, step, "written", lf);
+      maybe_kill_job(kill_at, w, step, "written", "new", lf);
       WRITER_CHECK(f->sync(), "sync " + first);
       WRITER_CHECK(f->close(), "close " + first);
       if (via_tmp) WRITER_CHECK(fs.rename(first, p), "rename " + first);
       if (!lf.put("new " + p + " " + std::to_string(size) + " " + std::to_string(gen))) return 1;
       st.live[p] = {size, gen};
+      maybe_kill_job(kill_at, w, step, "logged", "new", lf);
     }
-    maybe_kill_job(kill_at, w, step, "logged", lf);
   }
 }
 
