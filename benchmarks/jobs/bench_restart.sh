@@ -51,16 +51,19 @@ for n in $sizes; do
   rc=$?; t1=$(date +%s.%N); echo "$out" | grep -v '^$'
   [ $rc -eq 0 ] || { echo "== N=$n: mount FAILED ($rc)"; failed=1; continue; }
   m="$(grep NACRE_RESTART <<<"$out")"
-  cs=$(field create_s "$c") ms=$(field mount_s "$m") rs=$(field readdir_s "$m") ss=$(field stat_s "$m")
+  r4() { awk -v x="$1" 'BEGIN { printf "%.4f", x }'; }
+  craw=$(field create_s "$c") sraw=$(field stat_s "$m") rraw=$(field readdir_s "$m")
+  cs=$(r4 "$craw") ss=$(r4 "$sraw") rs=$(r4 "$rraw")
+  ms=$(r4 "$(field mount_s "$m")") st=$(r4 "$(field start_s "$m")")
   job=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   md=$(du -sk "$state/fs-$n/server-0/metadata.mdb" 2>/dev/null | cut -f1)
-  rows+=("$(printf '%8s %10s %10s %9s %10s %10s %10s %10s %8s %9s' "$n" "$cs" "$(rate "$n" "$cs")" "$ms" \
-            "$rs" "$(rate "$n" "$rs")" "$ss" "$(rate "$n" "$ss")" "$job" "${md:-?}")")
+  rows+=("$(printf '%8s %10s %10s %9s %9s %10s %10s %10s %10s %8s %9s' "$n" "$cs" "$(rate "$n" "$craw")" "$st" "$ms" \
+            "$rs" "$(rate "$n" "$rraw")" "$ss" "$(rate "$n" "$sraw")" "$job" "${md:-?}")")
   rm -rf "$state/fs-$n"
 done
 echo
 echo "restart time against file count ($NACRE_SERVERS servers, $((np - NACRE_SERVERS)) clients, $per_dir files per directory)"
-printf '%8s %10s %10s %9s %10s %10s %10s %10s %8s %9s\n' files create_s create/s mount_s readdir_s readdir/s \
+printf '%8s %10s %10s %9s %9s %10s %10s %10s %10s %8s %9s\n' files create_s create/s start_s mount_s readdir_s readdir/s \
        stat_s stat/s job_s mdb_KiB
 for r in "${rows[@]}"; do echo "$r"; done
 exit $failed
