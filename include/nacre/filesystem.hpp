@@ -9,6 +9,7 @@
 #include <nacre/export.h>
 #include <nacre/file.hpp>
 #include <nacre/layout.hpp>
+#include <nacre/maintenance.hpp>
 #include <nacre/status.hpp>
 #include <nacre/types.hpp>
 
@@ -49,6 +50,21 @@ class NACRE_API FileSystem {
   Result<LayoutRequest> get_default_layout(const std::string& dir);
   // The layout of a file (like `lfs getstripe file`).
   Result<Layout> get_layout(const std::string& path);
+
+  // Maintenance (docs/DURABILITY.md; include/nacre/maintenance.hpp). Each
+  // walks the whole file system from this rank; progress lines go to
+  // `progress` (may be empty).
+  Result<std::vector<ServerHealth>> health();
+  // Reports orphans, missing copies, size mismatches, stale copies; with
+  // remove_orphans, destroys the orphan objects (of files that no longer
+  // exist) it finds.
+  Result<FsckReport> fsck(bool remove_orphans = false, const ProgressFn& progress = {});
+  // Verifies every page of every copy; repairs damaged pages and stale copies
+  // from good copies, under extent locks (safe while other clients work).
+  Result<ScrubReport> scrub(const ProgressFn& progress = {});
+  // Rebuilds the copies of servers in rebuild mode from the other copies,
+  // then clears the mode. A no-op when no server is rebuilding.
+  Result<RebuildReport> rebuild(const ProgressFn& progress = {});
 
  private:
   std::shared_ptr<client::ClientCore> core_;

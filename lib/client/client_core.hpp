@@ -139,6 +139,24 @@ class ClientCore {
   // Only per-object pieces shorter than this are cached; larger ones go
   // straight to the servers (one large RPC either way).
   static constexpr uint64_t kCacheBelow = 1ull << 20;
+  // Repair primitives of scrub and rebuild (lib/client/client_repair.cpp).
+  // Both hold a PW lock on the whole stripe (with locking) and write back
+  // this client's cached writes to it first. Blocking.
+  // Makes copy `bad` of the stripe equal to the first other copy that can be
+  // read (holes stay holes), syncs it and clears its stale mark. Returns the
+  // bytes written.
+  Result<uint64_t> resync_copy(const Layout& layout, uint32_t stripe, uint32_t bad);
+  // Rewrites [start, end) of copy `bad` (widened to whole pages) from the
+  // other copies (the first that reads).
+  Status repair_copy_range(const Layout& layout, uint32_t stripe, uint32_t bad, uint64_t start,
+                           uint64_t end);
+  // One RPC about one object copy; the reply body in *reply.
+  Status object_rpc(const StripeTarget& t, wire::MsgType type, std::vector<uint8_t> body,
+                    std::vector<uint8_t>* reply) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return object_call(t, type, std::move(body), reply);
+  }
+
   // Sends DISCONNECT to every server (the end of this client's session).
   Status disconnect();
   // Sends SHUTDOWN to every server (standalone server jobs).
@@ -173,6 +191,12 @@ class ClientCore {
   Result<uint64_t> glimpse_locked(const Layout& layout, Timespec* mtime);
 
   Status to_every_server(wire::MsgType type);
+  // REQUIRES mu_.
+  Status object_call(const StripeTarget& t, wire::MsgType type, std::vector<uint8_t> body,
+                     std::vector<uint8_t>* reply);
+  // Takes the whole-stripe PW lock (with locking) and writes back our cached
+  // writes to the stripe. REQUIRES mu_.
+  Status lock_stripe_for_repair(const Layout& layout, uint32_t stripe, std::vector<LockRef>* held);
   Status read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
                           void* stream, bool* short_read, IoLocking locking);
   // Takes a lock of `mode` on every object the plan touches (the hull of

@@ -1,5 +1,6 @@
 // nacre::FileSystem: namespace calls as metadata RPCs (see client_core.hpp).
 #include "client/client_core.hpp"
+#include "client/maintenance.hpp"
 #include "common/path.hpp"
 
 #include <nacre/filesystem.hpp>
@@ -179,6 +180,26 @@ Result<Layout> FileSystem::get_layout(const std::string& path) {
     return Status::error(EISDIR, "get layout of " + path +
                                      ": is a directory (use get_default_layout)");
   return rep.layout.to_layout();
+}
+
+Result<std::vector<ServerHealth>> FileSystem::health() {
+  NACRE_NEED_CORE();
+  return client::server_health(*core_);
+}
+
+Result<FsckReport> FileSystem::fsck(bool remove_orphans, const ProgressFn& progress) {
+  NACRE_NEED_CORE();
+  return client::run_fsck(*core_, remove_orphans, progress);
+}
+
+Result<ScrubReport> FileSystem::scrub(const ProgressFn& progress) {
+  NACRE_NEED_CORE();
+  return client::run_scrub(*core_, progress);
+}
+
+Result<RebuildReport> FileSystem::rebuild(const ProgressFn& progress) {
+  NACRE_NEED_CORE();
+  return client::run_rebuild(*core_, progress);
 }
 
 }  // namespace nacre

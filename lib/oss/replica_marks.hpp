@@ -13,6 +13,8 @@
 // call that sets them returns. Used by the server's service thread only.
 #pragma once
 
+#include "store/storage_dir.hpp"
+
 #include <nacre/status.hpp>
 
 #include <cstdint>
@@ -44,7 +46,7 @@ class ReplicaMarks {
 
   const std::set<uint64_t>& stale() const { return stale_; }
 
-  static constexpr const char* kRebuildingFile = "nacre-rebuilding";
+  static constexpr const char* kRebuildingFile = store::kRebuildingFile;
   static constexpr const char* kStaleSuffix = ".stale";
 
  private:

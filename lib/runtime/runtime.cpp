@@ -2,6 +2,7 @@
 #include "common/log.hpp"
 #include "mds/metadata_store.hpp"
 #include "runtime/collective_status.hpp"
+#include "runtime/start_rebuild.hpp"
 #include "runtime/runtime_impl.hpp"
 #include "runtime/storage_mount.hpp"
 #include "server/server.hpp"
@@ -121,6 +122,10 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
   impl->core->set_cache_limit(config.cache_max);
   impl->core->set_checksums(config.checksums);
   impl->fs = FileSystem(impl->core);
+  if (Status r = runtime::rebuild_at_start(impl->fs, impl->client_comm); !r) {
+    (void)impl->core->disconnect();  // the servers wait for every client's DISCONNECT
+    return r;
+  }
   return Runtime(std::move(impl));
 }
 

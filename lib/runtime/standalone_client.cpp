@@ -1,6 +1,7 @@
 // nacre::Runtime::connect: a client job joins a standalone server job.
 #include "common/log.hpp"
 #include "runtime/collective_status.hpp"
+#include "runtime/start_rebuild.hpp"
 #include "runtime/runtime_impl.hpp"
 #include "runtime/standalone.hpp"
 #include "transport/mpi_transport.hpp"
@@ -131,6 +132,10 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
     return hello.with_context("connect to " + config.address);
   }
   impl->fs = FileSystem(impl->core);
+  if (Status r = runtime::rebuild_at_start(impl->fs, impl->client_comm); !r) {
+    (void)impl->core->disconnect();
+    return r.with_context("connect to " + config.address);
+  }
   return Runtime(std::move(impl));
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 namespace nacre::runtime {
@@ -146,12 +147,32 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
   plan.format = buf[0] != 0;
   plan.clear_scratch = buf[1] != 0;
   plan.uuid = std::string(buf + 2);
+  std::vector<char> rebuild(static_cast<size_t>(servers), 0);
+  if (rank == 0)
+    for (uint32_t k : plan.rebuild) rebuild[k] = 1;
+  MPI_Bcast(rebuild.data(), servers, MPI_CHAR, 0, comm);
+  const bool rebuild_me = server && rebuild[static_cast<size_t>(rank)] != 0;
 
   // 3. Apply: empty a scratch directory, write stamps.
   Status applied;
   if (server) {
     if (plan.clear_scratch) applied = out.dir.clear_for_scratch();
-    if (applied && plan.format) {
+    if (applied && rebuild_me) {
+      // The rebuild mark first, then the stamp: a crash in between leaves a
+      // directory that still counts as lost, and the next start retries.
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) applied = Status::error(ec.value(), "storage directory: create " + dir + ": " + ec.message());
+      if (applied) {
+        auto marks = oss::ReplicaMarks::open(dir);
+        if (marks) applied = marks->set_rebuilding(true);
+        else applied = marks.status();
+      }
+      if (applied)
+        log::warn("server " + std::to_string(rank) + ": storage directory " + dir +
+                  " was lost; its copies will be rebuilt from the other servers");
+    }
+    if (applied && (plan.format || rebuild_me)) {
       store::StorageStamp s;
       s.uuid = plan.uuid;
       s.server_index = static_cast<uint32_t>(rank);

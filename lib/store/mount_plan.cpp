@@ -50,12 +50,25 @@ Result<MountPlan> plan_mount(const MountExpectation& want, const std::vector<Dir
   size_t ref = 0;
   while (!probes[ref].stamp) ++ref;
   const StorageStamp& r = *probes[ref].stamp;
+  const size_t lost = probes.size() - stamped;
   for (size_t k = 0; k < probes.size(); ++k) {
     const DirProbe& p = probes[k];
-    if (!p.stamp)
-      return refuse(dirs[k], std::string(p.exists ? "is empty" : "does not exist") +
-                                 ", but " + dirs[ref] + " belongs to file system " + r.uuid +
-                                 " (a lost server's directory cannot be rebuilt yet)");
+    if (!p.stamp) {
+      const std::string what = std::string(p.exists ? "is empty" : "does not exist") + ", but " +
+                               dirs[ref] + " belongs to file system " + r.uuid;
+      if (r.replicas < 2)
+        return refuse(dirs[k], what + " (with one copy of each object, a lost directory cannot "
+                                      "be rebuilt: restore it from a backup)");
+      if (k == 0)
+        return refuse(dirs[k], what + " (server 0's directory holds the metadata, which has no "
+                                      "replica: restore it from a backup)");
+      if (lost >= r.replicas)
+        return refuse(dirs[k], what + " (" + std::to_string(lost) + " directories are lost; " +
+                                   std::to_string(r.replicas) +
+                                   " replicas can rebuild at most " + std::to_string(r.replicas - 1) + ")");
+      plan.rebuild.push_back(static_cast<uint32_t>(k));
+      continue;
+    }
     const StorageStamp& s = *p.stamp;
     if (s.deployment != "persistent")
       return refuse(dirs[k], "holds a scratch file system (" + s.uuid +

@@ -22,6 +22,11 @@ struct MountPlan {
   bool format = false;         // write fresh stamps with uuid (else mount as is)
   bool clear_scratch = false;  // empty the directories first (scratch)
   std::string uuid;            // the file system's uuid after the plan
+  // Servers whose directory is missing or empty while the others hold the
+  // file system: stamped again and rebuilt from the other copies (only with
+  // replicas, at most replicas - 1 of them, never server 0, whose directory
+  // holds the metadata).
+  std::vector<uint32_t> rebuild;
 };
 
 // probes[k] and dirs[k]: server k's probe and directory path (for messages).
@@ -30,7 +35,8 @@ struct MountPlan {
 // directory, or a persistent stamp under a scratch config is refused; a
 // scratch job always starts empty; a persistent job formats when no server
 // has a stamp, mounts when every stamp agrees with the config and with each
-// other, and is refused otherwise. Errors are EINVAL (EIO for a newer format
+// other (rebuilding up to replicas - 1 lost directories other than server
+// 0's), and is refused otherwise. Errors are EINVAL (EIO for a newer format
 // would mislead: it is ENOTSUP) and name the directory and the mismatch.
 Result<MountPlan> plan_mount(const MountExpectation& want, const std::vector<DirProbe>& probes,
                              const std::vector<std::string>& dirs, const std::string& fresh_uuid);

@@ -229,7 +229,9 @@ Result<StorageDir> StorageDir::open(const std::string& dir) {
     std::error_code ec;
     auto it = std::filesystem::directory_iterator(dir, ec);
     if (ec) return Status::error(ec.value(), "storage directory: list " + dir + ": " + ec.message());
-    d.probe_.foreign = it != std::filesystem::directory_iterator();
+    for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+      if (it->path().filename() != kRebuildingFile) d.probe_.foreign = true;
+    if (ec) return Status::error(ec.value(), "storage directory: list " + dir + ": " + ec.message());
   }
   return d;
 }

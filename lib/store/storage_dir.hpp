@@ -23,6 +23,10 @@ namespace nacre::store {
 
 inline constexpr uint32_t kStampFormat = 1;         // the format this build writes and reads
 inline constexpr const char* kStampFile = "nacre-stamp";
+// Present while a server's copies are being rebuilt (oss::ReplicaMarks). It
+// is created before the stamp of a re-created directory, so a directory
+// holding only this file counts as empty (the rebuild starts over).
+inline constexpr const char* kRebuildingFile = "nacre-rebuilding";
 inline constexpr size_t kMaxStampBytes = 4096;      // larger files are not stamps
 
 struct StorageStamp {

@@ -235,6 +235,51 @@ TEST_CASE("mismatches are refused naming the directory") {
   refused(newer, "/s/server-0", "newer Nacre");
 }
 
+TEST_CASE("with replicas, lost directories other than server 0's are rebuilt; more are refused") {
+  MountExpectation w{"persistent", 4, 2};
+  auto with_replicas = [](uint32_t n, uint32_t r) {
+    auto p = stamped(n);
+    for (auto& d : p) d.stamp->replicas = r;
+    return p;
+  };
+  auto p = with_replicas(4, 2);
+  p[2] = DirProbe{};  // deleted
+  auto plan = plan_mount(w, p, dirs(4), kFresh);
+  REQUIRE_MESSAGE(plan.is_ok(), plan.status().to_string());
+  CHECK_FALSE(plan->format);
+  CHECK(plan->uuid == sample().uuid);
+  CHECK(plan->rebuild == std::vector<uint32_t>{2});
+  p[2].exists = true;  // replaced by an empty directory: the same
+  plan = plan_mount(w, p, dirs(4), kFresh);
+  REQUIRE(plan.is_ok());
+  CHECK(plan->rebuild == std::vector<uint32_t>{2});
+  p[1] = DirProbe{};  // two lost with two replicas: some objects have no copy left
+  refused(plan_mount(w, p, dirs(4), kFresh), "/s/server-1", "at most 1");
+  p = with_replicas(4, 2);
+  p[0] = DirProbe{};  // the metadata is not replicated
+  refused(plan_mount(w, p, dirs(4), kFresh), "/s/server-0", "metadata");
+  auto three = with_replicas(4, 3);
+  three[1] = DirProbe{};
+  three[3] = DirProbe{};
+  plan = plan_mount(MountExpectation{"persistent", 4, 3}, three, dirs(4), kFresh);
+  REQUIRE(plan.is_ok());
+  CHECK(plan->rebuild == std::vector<uint32_t>{1, 3});
+  // Without replicas nothing can be rebuilt.
+  auto one = stamped(4);
+  one[3] = DirProbe{};
+  refused(plan_mount(MountExpectation{"persistent", 4, 1}, one, dirs(4), kFresh), "/s/server-3",
+          "one copy");
+}
+
+TEST_CASE("a directory holding only the rebuild mark counts as empty") {
+  TempDir t;
+  std::ofstream(t.path + "/nacre-rebuilding");
+  auto d = StorageDir::open(t.path);
+  REQUIRE(d.is_ok());
+  CHECK_FALSE(d->probe().foreign);
+  CHECK_FALSE(d->probe().stamp.has_value());
+}
+
 TEST_CASE("scratch starts empty but never erases a persistent file system") {
   MountExpectation w{"scratch", 2, 1};
   auto p = stamped(2);
