@@ -2,7 +2,8 @@
 //   mpirun -n 1 [--ompi-server file:<uri>] nacre-ctl --address file:<port> <command> ...
 // Commands: shutdown | ls <dir> | mkdir <dir> | stat <path> | rm <path> |
 //           put <local> <path> | get <path> <local> | setstripe -S <size> -c <count> <dir> |
-//           getstripe <path>
+//           getstripe <path> | health | fsck | fsck-repair | scrub | rebuild
+//           (docs/DURABILITY.md: replicas, checksums, repair)
 #include <nacre/nacre.hpp>
 
 #include <CLI/CLI.hpp>
@@ -116,6 +117,9 @@ int run(nacre::Runtime& rt, const std::string& cmd, const std::vector<std::strin
     std::printf("shutdown requested; the server job exits when all client jobs are gone\n");
     return 0;
   }
+  if (cmd == "health" || cmd == "fsck" || cmd == "fsck-repair" || cmd == "scrub" ||
+      cmd == "rebuild")
+    return need(0) ? nacre::run_maintenance_command(fs, cmd) : 2;
   if (cmd == "ls") {
     if (!need(1)) return 2;
     auto ls = fs.readdir(args[0]);
@@ -185,7 +189,7 @@ int main(int argc, char** argv) {
   app.add_option("--address", address, "server address (default: $NACRE_ADDRESS)");
   app.add_option("-S,--stripe-size", stripe_size, "setstripe: stripe size in bytes");
   app.add_option("-c,--stripe-count", stripe_count, "setstripe: stripe count (-1 = all)");
-  app.add_option("command", cmd, "shutdown|ls|mkdir|rm|stat|put|get|setstripe|getstripe")->required();
+  app.add_option("command", cmd, "shutdown|ls|mkdir|rm|stat|put|get|setstripe|getstripe|health|fsck|fsck-repair|scrub|rebuild")->required();
   app.add_option("args", args, "command arguments");
   try {
     app.parse(argc, argv);

@@ -33,8 +33,9 @@ struct FsckReport {
   std::vector<std::string> stale;            // copies marked stale (missed writes)
   std::vector<uint32_t> rebuilding;          // servers still rebuilding
   uint64_t orphans_removed = 0;              // with remove_orphans
+  // Nothing left to fix (orphans that were removed do not count).
   bool clean() const {
-    return orphans.empty() && missing.empty() && size_mismatches.empty() && stale.empty() &&
+    return orphans.size() == orphans_removed && missing.empty() && size_mismatches.empty() && stale.empty() &&
            rebuilding.empty();
   }
   NACRE_API std::string summary() const;
@@ -66,5 +67,14 @@ struct RebuildReport {
 
 // Progress lines for long operations ("scrub: 1200/5000 files, 3.1 GiB").
 using ProgressFn = std::function<void(const std::string&)>;
+
+class FileSystem;
+
+// The command-line face of the above, shared by nacre-ctl and test jobs:
+// cmd is "health", "fsck", "fsck-repair" (fsck that removes orphans),
+// "scrub" or "rebuild". Prints progress and the report (every finding) to
+// stdout, errors to stderr. Returns 0 when clean / healthy, 1 when the
+// report has findings, 2 on an error.
+NACRE_API int run_maintenance_command(FileSystem& fs, const std::string& cmd);
 
 }  // namespace nacre

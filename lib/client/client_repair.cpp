@@ -111,11 +111,16 @@ Result<uint64_t> ClientCore::resync_copy(const Layout& layout, uint32_t stripe, 
     NACRE_RETURN_IF_ERROR(writes.run(*transport_, 1));
     written += n;
   }
-  NACRE_RETURN_IF_ERROR(object_call(
-      target, MsgType::kObjTruncate, wire::encode_body(wire::ObjTruncateRequest{target.object_id, size}),
-      nullptr));
-  NACRE_RETURN_IF_ERROR(object_call(target, MsgType::kObjSync,
-                                    wire::encode_body(wire::ObjRequest{target.object_id}), nullptr));
+  if (size > 0) {
+    NACRE_RETURN_IF_ERROR(object_call(
+        target, MsgType::kObjTruncate,
+        wire::encode_body(wire::ObjTruncateRequest{target.object_id, size}), nullptr));
+    NACRE_RETURN_IF_ERROR(object_call(target, MsgType::kObjSync,
+                                      wire::encode_body(wire::ObjRequest{target.object_id}), nullptr));
+  } else {  // an empty source: no object file, as on a server that never got data
+    NACRE_RETURN_IF_ERROR(object_call(target, MsgType::kObjDestroy,
+                                      wire::encode_body(wire::ObjRequest{target.object_id}), nullptr));
+  }
   NACRE_RETURN_IF_ERROR(object_call(
       target, MsgType::kObjSetStale, wire::encode_body(wire::ObjSetStaleRequest{target.object_id, false}),
       nullptr));
@@ -148,7 +153,9 @@ Status ClientCore::repair_copy_range(const Layout& layout, uint32_t stripe, uint
     buf.assign(static_cast<size_t>(n), 0);
     CopyReads reads(checksums_, [this] { return next_request_id(); });
     reads.add(sources, at, n, {{buf.data(), buf.size()}});
-    NACRE_RETURN_IF_ERROR(reads.run(*transport_, 1, /*repair=*/false));
+    Status got_it = reads.run(*transport_, 1, /*repair=*/false);
+    if (!got_it)
+      return Status::error(got_it.code(), "no other copy has good bytes there: " + got_it.to_string());
     const size_t got = reads.received(0);
     if (got == 0) break;  // past the end of the good copy
     CopyWrites writes(checksums_, [this] { return next_request_id(); });

@@ -19,7 +19,7 @@
 # Environment (all optional):
 #   NACRE_CRASH_CYCLES   kill/verify cycles (default 12)
 #   NACRE_CRASH_SEED     seed of the whole run (default random; always printed)
-#   NACRE_CRASH_REPLICAS NACRE_REPLICAS of the deployment (default 1)
+#   NACRE_CRASH_REPLICAS NACRE_REPLICAS of the deployment (default 2, the persistent default)
 #   NACRE_CRASH_SERVERS  servers (default 3); NACRE_CRASH_WRITERS writer ranks (default 2)
 #   NACRE_CRASH_KEEP=1   keep the state directory (printed) when the test fails
 # Every job runs in its own session (setsid); the script kills each session
@@ -29,7 +29,7 @@ build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
 job="$build/tests/durability/nacre_durable_job"
 cycles="${NACRE_CRASH_CYCLES:-12}"
 seed="${NACRE_CRASH_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000000 ))}"
-replicas="${NACRE_CRASH_REPLICAS:-1}"
+replicas="${NACRE_CRASH_REPLICAS:-2}"
 servers="${NACRE_CRASH_SERVERS:-3}"
 writers="${NACRE_CRASH_WRITERS:-2}"
 echo "crash: seed $seed, $cycles cycles, $servers servers, $writers writers, replicas $replicas"
@@ -139,8 +139,19 @@ for ((c = 1; c <= cycles; c++)); do
     echo "$vout"; fail "cycle $c: verify after the kill"
   fi
   grep "^crash-verify:" <<<"$vout" | sed 's/^/   /'
-  # TODO(fsck): run the offline checker over "$state/fs" here, once it exists
-  # (`nacre-ctl fsck`), and fail the cycle on any finding it reports.
+  # fsck: the kill may leave orphans (objects of a file whose unlink or
+  # creation it interrupted): fsck-repair removes them; any other finding
+  # (a missing copy, a size mismatch, a stale copy) fails the cycle. With
+  # replicas, copies may differ in bytes that were never synced: scrub first
+  # brings mirrors in line with their primaries.
+  if [ "$replicas" -gt 1 ]; then
+    sout="$(timeout 300 "${MPI[@]}" -n $((servers + 1)) "$job" maint scrub 2>&1)" \
+      || { echo "$sout"; fail "cycle $c: scrub after the kill"; }
+    grep "^scrub: [0-9]* files" <<<"$sout" | sed 's/^/   /'
+  fi
+  fout="$(timeout 300 "${MPI[@]}" -n $((servers + 1)) "$job" maint fsck-repair 2>&1)" \
+    || { echo "$fout"; fail "cycle $c: fsck after the kill is not clean"; }
+  grep "^fsck: [0-9]* files" <<<"$fout" | sed 's/^/   /'
   [ "$c" -eq 1 ] && first_stamps="$(stamps)"
   [ "$(stamps)" = "$first_stamps" ] || fail "cycle $c: the storage directories' stamps changed (reformatted?)"
 done

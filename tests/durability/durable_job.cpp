@@ -101,7 +101,8 @@ std::string check_file(FileSystem& fs, const std::string& path, uint64_t size, u
   std::vector<uint8_t> got(size);
   if (size) {
     auto r = f->read_at(0, got.data(), size);
-    if (!r || *r != size) return path + ": read failed or short";
+    if (!r) return path + ": read failed: " + r.status().to_string();
+    if (*r != size) return path + ": short read of " + std::to_string(*r) + " bytes";
   }
   auto want = content(content_of.empty() ? path : content_of, size, gen);
   for (uint64_t i = 0; i < size; ++i)
@@ -704,6 +705,13 @@ int main(int argc, char** argv) {
     else if (args[0] == "crash-writer")
       rc = run_crash_writer(fs, comm, args.at(1), std::stoull(args.at(2)), std::stoull(args.at(3)));
     else if (args[0] == "crash-verify") rc = run_crash_verify(fs, comm, args.at(1));
+    else if (args[0] == "maint") {  // health | fsck | fsck-repair | scrub | rebuild, on rank 0
+      int crank = 0;
+      MPI_Comm_rank(comm, &crank);
+      int code = crank == 0 ? run_maintenance_command(fs, args.at(1)) : 0;
+      MPI_Bcast(&code, 1, MPI_INT, 0, comm);
+      rc = code;
+    }
     else rc = 2;
     int all = 0, mine = g_failures + rc;
     MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_SUM, comm);
