@@ -56,9 +56,11 @@ struct ScrubReport {
   NACRE_API std::string summary() const;
 };
 
-// rebuild: copies that belong on rebuilding servers, copied from the others.
+// rebuild: copies that belong on rebuilding servers, and stale copies on
+// any server, copied from the others.
 struct RebuildReport {
   std::vector<uint32_t> servers;  // rebuilt (rebuild mode cleared)
+  uint64_t stale_resynced = 0;    // stale copies brought up to date
   uint64_t copies = 0;            // object copies written
   uint64_t bytes = 0;
   std::vector<std::string> failed;  // copies that could not be rebuilt (server stays degraded)

@@ -36,8 +36,9 @@ std::string ScrubReport::summary() const {
 
 std::string RebuildReport::summary() const {
   std::ostringstream o;
-  o << "rebuild: " << servers.size() << " server(s) rebuilt, " << copies << " object copies, "
-    << bytes << " bytes; " << failed.size() << " failed";
+  o << "rebuild: " << servers.size() << " server(s) rebuilt, " << stale_resynced
+    << " stale copy(ies) resynced, " << copies << " object copies, " << bytes << " bytes; "
+    << failed.size() << " failed";
   return o.str();
 }
 
@@ -215,9 +216,18 @@ Result<RebuildReport> run_rebuild(ClientCore& core, const ProgressFn& progress) 
   auto health = server_health(core);
   if (!health) return health.status();
   std::set<uint32_t> rebuilding;
-  for (const auto& h : *health)
-    if (h.rebuilding) rebuilding.insert(h.server);
-  if (rebuilding.empty()) return r;
+  std::set<std::pair<uint32_t, uint64_t>> stale;  // (server, object id)
+  for (const auto& h : *health) {
+    if (h.rebuilding) {
+      rebuilding.insert(h.server);
+    } else if (h.stale_objects > 0) {
+      auto objs = all_objects(core, static_cast<int>(h.server));
+      if (!objs) return objs.status();
+      for (const auto& o : *objs)
+        if (o.flags & wire::kObjListStale) stale.insert({h.server, o.id});
+    }
+  }
+  if (rebuilding.empty() && stale.empty()) return r;
   auto files = all_files(core);
   if (!files) return files.status();
   std::set<uint32_t> failed_servers;
@@ -228,7 +238,8 @@ Result<RebuildReport> run_rebuild(ClientCore& core, const ProgressFn& progress) 
     for (uint32_t i = 0; i < l.stripe_count(); ++i)
       for (uint32_t c = 0; c < l.copies(); ++c) {
         const StripeTarget& t = l.copy(c, i);
-        if (!rebuilding.count(t.server)) continue;
+        const bool is_stale = stale.count({t.server, t.object_id}) != 0;
+        if (!rebuilding.count(t.server) && !is_stale) continue;
         auto n = core.resync_copy(l, i, c);
         if (!n) {
           r.failed.push_back(copy_name(f.ino, i, c, t) + ": " + n.status().to_string());
@@ -237,6 +248,7 @@ Result<RebuildReport> run_rebuild(ClientCore& core, const ProgressFn& progress) 
         }
         ++r.copies;
         r.bytes += *n;
+        if (is_stale) ++r.stale_resynced;
       }
     bar.step(++done, files->size(), mib(r.bytes));
   }

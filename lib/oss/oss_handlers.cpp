@@ -4,6 +4,7 @@
 #include "wire/messages.hpp"
 
 #include <algorithm>
+#include <set>
 #include "wire/messages.hpp"
 
 namespace nacre::oss {
@@ -169,6 +170,13 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
                                          std::to_string(wire::kMaxListField));
       auto all = store.list();
       if (!all) return all.status();
+      // A stale copy whose object file was never created still counts.
+      {
+        std::set<uint64_t> present;
+        for (const auto& o : *all) present.insert(o.id);
+        for (uint64_t id : marks.stale())
+          if (!present.count(id)) all->push_back(store::ObjectListing{id, 0});
+      }
       std::sort(all->begin(), all->end(),
                 [](const store::ObjectListing& a, const store::ObjectListing& b) { return a.id < b.id; });
       auto it = std::lower_bound(all->begin(), all->end(), m.cookie,

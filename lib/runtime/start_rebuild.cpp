@@ -17,12 +17,10 @@ Status rebuild_at_start(FileSystem& fs, MPI_Comm client_comm) {
     if (!health) {
       s = health.status();
     } else {
-      bool rebuilding = false;
-      for (const auto& h : *health) rebuilding |= h.rebuilding;
-      if (rebuilding) {
+      if (degraded(*health)) {
         const auto t0 = std::chrono::steady_clock::now();
-        std::printf("nacre: the file system is degraded (a server's directory was re-created); "
-                    "rebuilding its copies\n");
+        std::printf("nacre: the file system is degraded (a re-created server directory, or copies "
+                    "that missed writes); rebuilding those copies\n");
         std::fflush(stdout);
         auto r = fs.rebuild([](const std::string& line) {
           std::printf("nacre: %s\n", line.c_str());

@@ -1,7 +1,8 @@
 // The start-up rebuild (docs/DURABILITY.md, "Rebuild"): when a server's
-// storage directory was lost and re-created, the first client job to start
-// (embedded) or connect (standalone) copies that server's objects back from
-// the other copies before the application runs, with progress on stdout.
+// storage directory was lost and re-created, or copies are marked stale, the
+// first client job to start (embedded) or connect (standalone) copies them
+// back from the other copies before the application runs, with progress on
+// stdout.
 #pragma once
 
 #include <nacre/filesystem.hpp>

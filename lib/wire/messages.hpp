@@ -281,7 +281,8 @@ struct ObjSetStaleRequest {
   template <class V> void visit(V& x) { x.u64(object_id); x.boolean(stale); }
 };
 
-// OBJ_LIST: objects with id >= cookie, at most max_entries.
+// OBJ_LIST: objects with id >= cookie, at most max_entries (stale copies
+// whose object was never stored included, with size 0).
 inline constexpr uint8_t kObjListStale = 1;
 struct ObjListRequest {
   uint64_t cookie = 0;

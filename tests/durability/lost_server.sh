@@ -4,6 +4,7 @@
 #   2. Lost server: server-1's directory is deleted. The next job rebuilds
 #      its copies at start (progress on stdout), every file reads back, the
 #      rebuilt object files equal what was lost, health and fsck are clean.
+#   2b. A stale copy (marked: it missed writes) is resynced at the next start.
 #   3. Bit rot: bytes flipped in object files of server-2 (one copy each).
 #      scrub finds and repairs them; verify and fsck are clean afterwards.
 #   4. The same page flipped in both copies: scrub reports it unrepairable
@@ -59,13 +60,25 @@ lost_before="$(objects "$state/fs/server-1")"
 rm -rf "$state/fs/server-1"
 out="$(run -n 5 "$job" verify r 12 2>&1)" || { echo "$out"; fail "verify after losing server-1"; }
 echo "$out" | grep 'nacre:' | sed 's/^/    /'
-grep -q "rebuilding its copies" <<<"$out" || fail "no rebuild announced"
+grep -q "rebuilding those copies" <<<"$out" || fail "no rebuild announced"
 grep -q "rebuild: 1 server(s) rebuilt" <<<"$out" || fail "rebuild did not finish"
 grep -q "durable_job verify: OK" <<<"$out" || fail "verify failed"
 [ "$(objects "$state/fs/server-1")" == "$lost_before" ] || {
   diff <(echo "$lost_before") <(objects "$state/fs/server-1") | head; fail "rebuilt objects differ from the lost ones"; }
 [ ! -e "$state/fs/server-1/nacre-rebuilding" ] || fail "rebuild mark left behind"
 maint 0 "healthy" health
+maint 0 "clean" fsck
+
+echo "== 2b. a stale copy (it missed writes: here an empty, older object) is resynced at start"
+v="$(cd "$state/fs/server-2" && find . -name '*.obj' -size +20k | sort | tail -1)"
+v="${v#./}"; id="${v%.obj}"
+want="$(sha256sum < "$state/fs/server-2/$v")"
+: > "$state/fs/server-2/$v"; rm -f "$state/fs/server-2/$id.sum"; touch "$state/fs/server-2/$id.stale"
+out="$(run -n 5 "$job" verify r 12 2>&1)" || { echo "$out"; fail "verify with a stale copy"; }
+echo "$out" | grep 'nacre:' | sed 's/^/    /'
+grep -q "1 stale copy(ies) resynced" <<<"$out" || fail "the stale copy was not resynced"
+[ "$(sha256sum < "$state/fs/server-2/$v")" == "$want" ] || fail "the resynced copy differs"
+[ ! -e "$state/fs/server-2/$id.stale" ] || fail "stale mark left behind"
 maint 0 "clean" fsck
 
 echo "== 3. bit rot in server-2's copies: scrub repairs from the other copies"

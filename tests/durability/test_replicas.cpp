@@ -18,7 +18,9 @@
 //     Server 1's disk fills up. A file whose mirror is on server 1: the
 //     write succeeds, the mirror is marked stale (<id>.stale on disk). A
 //     file whose primary is on server 1: the write succeeds, the primary is
-//     marked stale, and reads and size() come from the mirror.
+//     marked stale, and reads and size() come from the mirror. health() says
+//     degraded; rebuild() cannot resync onto the full disk and says so; fsck
+//     lists both stale copies; reads still return the right bytes.
 //   --part read-eio     NACRE_STORE_FAULTS=read-eio-object=2,server=0
 //     The first file's primary (object 2 on server 0) fails every read with
 //     EIO: reads come from the mirror, correct.
@@ -241,6 +243,32 @@ void part_stale(mpicheck::Env& env) {
   n = fb->read_at(0, got.data(), got.size());
   REQUIRE_OK(n);
   CHECK(*n == b.size());
+  CHECK(got == b);
+  CHECK_OK(fb->close());
+
+  // The file system says it is degraded; a rebuild cannot write to the full
+  // server, says so, and changes nothing that reads see.
+  auto health = env.fs.health();
+  REQUIRE_OK(health);
+  CHECK(degraded(*health));
+  CHECK((*health)[1].stale_objects == 2);
+  CHECK((*health)[0].stale_objects == 0);
+  auto rebuilt = env.fs.rebuild();
+  REQUIRE_OK(rebuilt);
+  CHECK(rebuilt->failed.size() == 2);
+  for (const auto& f : rebuilt->failed) std::printf("  rebuild failed: %s\n", f.c_str());
+  CHECK(rebuilt->stale_resynced == 0);
+  if (!rebuilt->failed.empty()) CHECK(has(Status::error(EIO, rebuilt->failed[0]), "no space left"));
+  auto fsck = env.fs.fsck();
+  REQUIRE_OK(fsck);
+  CHECK(fsck->stale.size() == 2);
+  std::printf("  %s\n", fsck->summary().c_str());
+  CHECK(!fsck->clean());
+  fb = env.fs.open("/primary-full", open_flags::kRead);
+  REQUIRE_OK(fb);
+  got.assign(b.size(), 0);
+  n = fb->read_at(0, got.data(), got.size());
+  REQUIRE_OK(n);
   CHECK(got == b);
   CHECK_OK(fb->close());
 }
