@@ -9,6 +9,7 @@
 #include <nacre/status.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace nacre {
@@ -78,12 +79,18 @@ struct NACRE_API Config {
   // [store] checksums: end-to-end CRC-32C (docs/DURABILITY.md, "Checksums"):
   // clients checksum the data of every write and check every read; the
   // directory store keeps a checksum per 4 KiB page and verifies reads.
-  bool checksums = true;
+  // Unset: on for persistent deployments, off for scratch; a standalone
+  // client without a setting follows its server job.
+  std::optional<bool> checksums;
 
   // The replica count after applying the deployment's default.
   int effective_replicas() const {
     if (replicas != 0) return replicas;
     return deployment == DeploymentType::kPersistent ? kDefaultPersistentReplicas : 1;
+  }
+
+  bool effective_checksums() const {
+    return checksums.value_or(deployment == DeploymentType::kPersistent);
   }
 
   // Checks every field; the error names the offending key.

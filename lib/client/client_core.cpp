@@ -142,6 +142,7 @@ Status ClientCore::hello() {
                                      " servers but the job sees " +
                                      std::to_string(server_count()));
   if (rep.max_rpc_bytes < max_rpc_bytes_) max_rpc_bytes_ = rep.max_rpc_bytes;
+  server_features_ = rep.features;
   if (max_rpc_bytes_ == 0) return Status::error(EPROTO, "server reports max_rpc_bytes 0");
   return Status::ok();
 }

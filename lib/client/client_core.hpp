@@ -125,6 +125,8 @@ class ClientCore {
   // in the background (a lock callback's flush) since the last call, once.
   Status flush(const Layout& layout);
 
+  // What the servers announced in HELLO (wire::kFeature* bits).
+  uint32_t server_features() const { return server_features_; }
   // End-to-end checksums (docs/DURABILITY.md): writes carry the CRC-32C of
   // their data and reads ask for and check it. On by default.
   void set_checksums(bool on) { checksums_ = on; }
@@ -249,6 +251,7 @@ class ClientCore {
   // primary's key (guarded by flush_mu_).
   std::map<ObjectKey, std::vector<StripeTarget>> copies_of_;
   bool checksums_ = true;
+  uint32_t server_features_ = 0;
   std::unique_ptr<LockProgress> progress_;  // null: no locking
   bool disconnected_ = false;  // guarded by mu_
 };

@@ -1,6 +1,6 @@
 #include "client/maintenance.hpp"
 
-#include "mds/namespace_model.hpp"
+#include "layout/layout_math.hpp"
 
 #include <chrono>
 #include <map>
@@ -168,7 +168,7 @@ Result<FsckReport> run_fsck(ClientCore& core, bool remove_orphans, const Progres
       }
       r.orphans.push_back("server " + std::to_string(s) + " object " + std::to_string(o.id) +
                           " (" + std::to_string(o.size) + " bytes) belongs to no file (inode " +
-                          std::to_string(mds::ino_of_object(o.id)) + ")");
+                          std::to_string(layout::ino_of_object(o.id)) + ")");
       if (remove_orphans) {
         Status d = core.object_rpc(StripeTarget{static_cast<uint32_t>(s), o.id}, MsgType::kObjDestroy,
                                    wire::encode_body(wire::ObjRequest{o.id}), nullptr);

@@ -11,6 +11,15 @@
 
 namespace nacre::layout {
 
+// Object ids (docs/DURABILITY.md, "Replicas"): copy 0 (the primary) of a
+// file's stripes is its inode number; copy k > 0 has k in the top byte.
+// Inode numbers stay below 2^56.
+inline constexpr uint64_t kMaxIno = (1ull << 56) - 1;
+inline constexpr uint64_t mirror_object_id(uint64_t ino, uint32_t copy) {
+  return ino | (static_cast<uint64_t>(copy) << 56);
+}
+inline constexpr uint64_t ino_of_object(uint64_t object_id) { return object_id & kMaxIno; }
+
 struct StripeGeometry {
   uint64_t stripe_size = 0;   // > 0
   uint32_t stripe_count = 0;  // > 0

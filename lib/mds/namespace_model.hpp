@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/path.hpp"
+#include "layout/layout_math.hpp"
 #include "mds/metadata_store.hpp"
 #include "store/object_store.hpp"
 #include "wire/messages.hpp"
@@ -19,13 +20,9 @@
 namespace nacre::mds {
 
 inline constexpr uint64_t kRootIno = 1;
-// Object ids: copy 0 (the primary) of a file's stripes is its inode number;
-// copy k > 0 has k in the top byte. Inode numbers stay below 2^56.
-inline constexpr uint64_t kMaxIno = (1ull << 56) - 1;
-inline constexpr uint64_t mirror_object_id(uint64_t ino, uint32_t copy) {
-  return ino | (static_cast<uint64_t>(copy) << 56);
-}
-inline constexpr uint64_t ino_of_object(uint64_t object_id) { return object_id & kMaxIno; }
+using layout::kMaxIno;
+using layout::mirror_object_id;
+using layout::ino_of_object;
 
 // One inode. open_count is not durable (a restart closes every handle).
 struct Inode {

@@ -101,9 +101,10 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
   if (!storage) return storage.status();
 
   if (impl->server) {
-    server::Server srv({static_cast<uint32_t>(rank), static_cast<uint32_t>(config.servers),
-                        config.max_rpc_bytes},
-                       std::move(storage->objects), std::move(storage->metadata));
+    server::ServerOptions opts{static_cast<uint32_t>(rank), static_cast<uint32_t>(config.servers),
+                               config.max_rpc_bytes};
+    opts.checksums = config.effective_checksums();
+    server::Server srv(opts, std::move(storage->objects), std::move(storage->metadata));
     srv.set_replica_marks(std::move(storage->marks));
     transport::MpiServerTransport port(false);
     port.add_link(impl->nacre_comm, size - config.servers, false);
@@ -120,7 +121,7 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
       std::make_unique<transport::MpiClientTransport>(impl->nacre_comm, config.servers),
       config.max_rpc_bytes);
   impl->core->set_cache_limit(config.cache_max);
-  impl->core->set_checksums(config.checksums);
+  impl->core->set_checksums(config.effective_checksums());
   impl->fs = FileSystem(impl->core);
   if (Status r = runtime::rebuild_at_start(impl->fs, impl->client_comm); !r) {
     (void)impl->core->disconnect();  // the servers wait for every client's DISCONNECT

@@ -125,8 +125,10 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
   impl->core = std::make_shared<client::ClientCore>(
       std::make_unique<transport::MpiClientTransport>(impl->inter, servers), config.max_rpc_bytes);
   impl->core->set_cache_limit(config.cache_max);
-  impl->core->set_checksums(config.checksums);
   Status hello = runtime::agree(impl->client_comm, impl->core->hello());
+  // Checksums as the server job runs them, unless this client's config says.
+  impl->core->set_checksums(config.checksums.value_or(
+      (impl->core->server_features() & wire::kFeatureChecksums) != 0));
   if (!hello) {
     (void)impl->core->disconnect();
     return hello.with_context("connect to " + config.address);

@@ -83,8 +83,10 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
     std::fflush(stdout);
   }
 
-  server::Server srv({static_cast<uint32_t>(rank), static_cast<uint32_t>(size), config.max_rpc_bytes},
-                     std::move(storage->objects), std::move(storage->metadata));
+  server::ServerOptions sopts{static_cast<uint32_t>(rank), static_cast<uint32_t>(size),
+                              config.max_rpc_bytes};
+  sopts.checksums = config.effective_checksums();
+  server::Server srv(sopts, std::move(storage->objects), std::move(storage->metadata));
   srv.set_replica_marks(std::move(storage->marks));
   transport::MpiServerTransport transport(true);
 

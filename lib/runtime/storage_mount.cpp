@@ -188,7 +188,7 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
   Status opened;
   if (server) {
     store::DirectoryStoreOptions store_opts;
-    store_opts.checksums = config.checksums;
+    store_opts.checksums = config.effective_checksums();
     auto objects = store::make_directory_store(dir, store_opts);
     if (objects) out.objects = std::move(*objects);
     else opened = objects.status();

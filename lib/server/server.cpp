@@ -219,8 +219,9 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
     case MsgType::kHello: {
       wire::HelloRequest m;
       NACRE_RETURN_IF_ERROR(wire::decode_body(req.body, m, "HELLO"));
-      reply.body = wire::encode_body(
-          wire::HelloReply{opts_.server_count, opts_.index, opts_.max_rpc_bytes});
+      reply.body = wire::encode_body(wire::HelloReply{
+          opts_.server_count, opts_.index, opts_.max_rpc_bytes,
+          opts_.checksums ? wire::kFeatureChecksums : 0u});
       return Status::ok();
     }
     case MsgType::kDisconnect: {

@@ -24,6 +24,8 @@ struct ServerOptions {
   // Lock callback timeout; 0: from NACRE_LOCK_CALLBACK_TIMEOUT_MS, else
   // kDefaultLockCallbackTimeoutMs (docs/LOCKS.md).
   uint64_t lock_callback_timeout_ms = 0;
+  // store.checksums of this deployment (announced to clients in HELLO).
+  bool checksums = false;
 };
 
 inline constexpr uint64_t kDefaultLockCallbackTimeoutMs = 10000;

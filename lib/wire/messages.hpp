@@ -64,11 +64,15 @@ struct HelloRequest {
   uint32_t client_version = kProtocolVersion;
   template <class V> void visit(V& x) { x.u32(client_version); }
 };
+inline constexpr uint32_t kFeatureChecksums = 1;  // the servers run with store.checksums
 struct HelloReply {
   uint32_t server_count = 0;
   uint32_t server_index = 0;
   uint64_t max_rpc_bytes = 0;
-  template <class V> void visit(V& x) { x.u32(server_count); x.u32(server_index); x.u64(max_rpc_bytes); }
+  uint32_t features = 0;  // kFeature* bits
+  template <class V> void visit(V& x) {
+    x.u32(server_count); x.u32(server_index); x.u64(max_rpc_bytes); x.u32(features);
+  }
 };
 
 // Health (SERVER_STATUS reply; SET_REBUILDING request).

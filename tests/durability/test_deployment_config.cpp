@@ -84,14 +84,18 @@ TEST_CASE("persistent defaults to two replicas; at most 16") {
 
 TEST_CASE("store.checksums: TOML boolean and NACRE_CHECKSUMS") {
   Config c;
-  CHECK(c.checksums);
+  CHECK(!c.checksums.has_value());
+  CHECK_FALSE(c.effective_checksums());  // scratch: off unless asked
+  c.deployment = DeploymentType::kPersistent;
+  CHECK(c.effective_checksums());        // persistent: on unless refused
   REQUIRE(c.merge_toml("[store]\nchecksums = false\n", "t.toml").is_ok());
-  CHECK_FALSE(c.checksums);
+  CHECK(c.checksums == false);
+  CHECK_FALSE(c.effective_checksums());
   Status s = c.merge_toml("[store]\nchecksums = \"maybe\"\n", "t.toml");
   CHECK(names(s, "store.checksums"));
   ::setenv("NACRE_CHECKSUMS", "on", 1);
   REQUIRE(c.merge_environment().is_ok());
-  CHECK(c.checksums);
+  CHECK(c.checksums == true);
   ::setenv("NACRE_CHECKSUMS", "sometimes", 1);
   CHECK(names(c.merge_environment(), "NACRE_CHECKSUMS"));
   ::unsetenv("NACRE_CHECKSUMS");
