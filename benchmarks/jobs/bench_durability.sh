@@ -35,9 +35,10 @@ while [ $# -gt 0 ]; do
 done
 [ -x "$exe" ] || { echo "bench_durability.sh: missing $exe (build nacre-bench-durability)" >&2; exit 1; }
 state="$(mktemp -d "${NACRE_BENCH_DIR:-/tmp}/nacre-bench-durability-XXXXXX")"
-pid=""
-cleanup() {
+pid="" tpid=""
+cleanup() {  # timeout passes the TERM on to mpirun, which ends its ranks
   [ -n "$pid" ] && kill -- "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  [ -n "$tpid" ] && kill -- "$tpid" 2>/dev/null && wait "$tpid" 2>/dev/null
   rm -rf "$state"
 }
 trap cleanup EXIT
@@ -57,8 +58,11 @@ echo "== $(df -h "$state" | awk 'NR == 2 { print "storage: " $1 " (" $2 ", " $4 
 log="$state/job.log"; : >"$log"
 timeout "$timeout_s" "${MPI[@]}" "$exe" --dir "$state" "${args[@]}" >"$log" 2>&1 &
 pid=$!
-tail -n +1 --pid="$pid" -f "$log"
+# Both in the background: `wait` returns on a signal, so the traps run at once.
+tail -n +1 --pid="$pid" -f "$log" &
+tpid=$!
 wait "$pid"; rc=$?; pid=""
+wait "$tpid"; tpid=""
 echo "== load after:$(uptime | sed 's/.*load average://')"
 if [ $rc -ne 0 ]; then
   echo "== nacre-bench-durability FAILED (exit status $rc)"
