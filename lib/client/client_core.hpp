@@ -142,8 +142,8 @@ class ClientCore {
   // straight to the servers (one large RPC either way).
   static constexpr uint64_t kCacheBelow = 1ull << 20;
   // Repair primitives of scrub and rebuild (lib/client/client_repair.cpp).
-  // Both hold a PW lock on the whole stripe (with locking) and write back
-  // this client's cached writes to it first. Blocking.
+  // Data moves in chunks, each under a PW lock on that chunk of the stripe
+  // (with locking); this client's cached writes to it go out first. Blocking.
   // Makes copy `bad` of the stripe equal to the first other copy that can be
   // read (holes stay holes), syncs it and clears its stale mark. Returns the
   // bytes written.
@@ -196,9 +196,18 @@ class ClientCore {
   // REQUIRES mu_.
   Status object_call(const StripeTarget& t, wire::MsgType type, std::vector<uint8_t> body,
                      std::vector<uint8_t>* reply);
-  // Takes the whole-stripe PW lock (with locking) and writes back our cached
-  // writes to the stripe. REQUIRES mu_.
-  Status lock_stripe_for_repair(const Layout& layout, uint32_t stripe, std::vector<LockRef>* held);
+  // Takes a PW lock on `extent` of the stripe (with locking) and writes back
+  // our cached writes to the stripe. REQUIRES mu_.
+  Status lock_stripe_for_repair(const Layout& layout, uint32_t stripe, locks::Extent extent,
+                                std::vector<LockRef>* held);
+  // The size of the first of `sources` that answers OBJ_STAT. REQUIRES mu_.
+  Result<uint64_t> first_copy_size(const std::vector<StripeTarget>& sources);
+  // Copies [start, end) from the first readable of `sources` to `target`
+  // through buf (its size is the chunk); returns the bytes written. With
+  // skip_zeros, all-zero chunks are not written. REQUIRES mu_.
+  Result<uint64_t> copy_range(const std::vector<StripeTarget>& sources, const StripeTarget& target,
+                              uint64_t start, uint64_t end, bool skip_zeros,
+                              std::vector<uint8_t>& buf);
   Status read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
                           void* stream, bool* short_read, IoLocking locking);
   // Takes a lock of `mode` on every object the plan touches (the hull of

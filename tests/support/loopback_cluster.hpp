@@ -18,16 +18,19 @@ namespace nacre::testing {
 
 class LoopbackCluster {
  public:
-  // store_dir empty: memory stores; else <store_dir>/server-<k>.
+  // store_dir empty: memory stores; else <store_dir>/server-<k>. replicas:
+  // copies of every new file's objects (Layout::mirrors).
   LoopbackCluster(int servers, int clients, uint64_t max_rpc = 4 << 20,
-                  LayoutRequest root_default = {1 << 20, -1, -1}, std::string store_dir = "")
+                  LayoutRequest root_default = {1 << 20, -1, -1}, std::string store_dir = "",
+                  uint32_t replicas = 1)
       : net_(servers, clients) {
     for (int i = 0; i < servers; ++i) {
       std::unique_ptr<store::ObjectStore> st;
       if (store_dir.empty()) st = store::make_memory_store();
       else st = std::move(*store::make_directory_store(store_dir + "/server-" + std::to_string(i)));
       std::unique_ptr<mds::MetadataStore> md;
-      if (i == 0) md = mds::make_memory_metadata(static_cast<uint32_t>(servers), root_default);
+      if (i == 0)
+        md = mds::make_memory_metadata(static_cast<uint32_t>(servers), root_default, replicas);
       servers_.push_back(std::make_unique<server::Server>(
           server::ServerOptions{static_cast<uint32_t>(i), static_cast<uint32_t>(servers), max_rpc},
           std::move(st), std::move(md)));
