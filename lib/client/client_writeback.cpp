@@ -53,6 +53,9 @@ Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyOb
       }
   }
   Status s = writes.run(t, kWindow);
+  // The copies of an object with nothing cached any more are not needed.
+  for (const auto& o : objects)
+    if (!write_cache_.overlaps(o.key, 0, UINT64_MAX)) copies_of_.erase(o.key);
   write_cache_.release(objects);  // the chunks go back to the pool, sent or not
   if (!s) {
     s = Status::error(s.code(),
