@@ -14,25 +14,10 @@
 #   6. Two directories lost with 2 copies: refused, nothing changed on disk.
 # Every process this script starts is stopped by PID on exit (also on failure).
 set -euo pipefail
-build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
-job="$build/tests/durability/nacre_durable_job"
-state="$(mktemp -d /tmp/nacre-lost-XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$state"
-}
-trap cleanup EXIT
-ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
-MPI=(mpirun $ROOT --oversubscribe --bind-to none --mca btl self,vader,tcp --mca btl_tcp_if_include lo
-     --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1)
-export NACRE_STORE=directory NACRE_STORE_DIR="$state/fs" NACRE_DEPLOYMENT=persistent NACRE_REPLICAS=2
-export NACRE_SERVERS=3
-run() { timeout 120 "${MPI[@]}" "$@"; }
+source "$(dirname "$0")/durable_env.sh" nacre-lost 2
 fail() { echo "FAILED: $*"; exit 1; }
 # The object files (data only) of one server, with checksums.
 objects() { (cd "$1" && find . -name '*.obj' -print0 | sort -z | xargs -0 -r sha256sum); }
-snapshot() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum; find . -printf '%p %s %m\n' | sort); }
 # Expects a maintenance command's exit code ($1) and output text ($2).
 maint() {
   local want_rc="$1" want_text="$2" cmd="$3" out rc=0

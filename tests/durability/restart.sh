@@ -8,23 +8,7 @@
 #   a last job verifies again.
 # Every process this script starts is stopped by PID on exit (also on failure).
 set -euo pipefail
-build="${NACRE_BUILD_DIR:?set NACRE_BUILD_DIR}"
-job="$build/tests/durability/nacre_durable_job"
-state="$(mktemp -d /tmp/nacre-restart-XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$state"
-}
-trap cleanup EXIT
-ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
-MPI=(mpirun $ROOT --oversubscribe --bind-to none --mca btl self,vader,tcp --mca btl_tcp_if_include lo
-     --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1)
-export NACRE_STORE=directory NACRE_STORE_DIR="$state/fs" NACRE_DEPLOYMENT=persistent NACRE_REPLICAS=1
-export NACRE_SERVERS=3
-run() { timeout 120 "${MPI[@]}" "$@"; }
-# Every file under a directory with its checksum, size and mode: "nothing changed".
-snapshot() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum; find . -printf '%p %s %m\n' | sort); }
+source "$(dirname "$0")/durable_env.sh" nacre-restart 1
 
 echo "== job 1: format, write, sync"
 run -n 5 "$job" write t1 24
