@@ -170,7 +170,11 @@ int run_verify(FileSystem& fs, MPI_Comm comm, const std::string& tag, int files)
 
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
+  // MPI_THREAD_MULTIPLE: extent locks and the write-back cache are on, as in
+  // a real application (without it every write goes straight to the servers,
+  // and a sync() that forgot the cache would go unnoticed).
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
