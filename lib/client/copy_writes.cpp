@@ -78,10 +78,9 @@ Status CopyWrites::run(transport::ClientTransport& t, size_t window) {
     }
     if (o.primary || is_copy_failure(o.primary.code())) {
       for (size_t i : o.failed) {
-        if (!is_copy_failure(each[i].code())) {  // refused, not failed: no reason to go on
-          if (result.is_ok()) result = each[i];
-          continue;
-        }
+        // Every copy that missed the write is marked; one that refused it
+        // (not a disk error) also fails the call.
+        if (!is_copy_failure(each[i].code()) && result.is_ok()) result = each[i];
         to_mark.push_back(i);
         log::warn("copy " + std::to_string(tags_[i].copy) + " of object " +
                   std::to_string(tags_[i].target.object_id) + " on server " +

@@ -38,7 +38,8 @@ class CopyWrites {
   //  * the primary stored it and some mirror had a copy failure (or the
   //    primary had one and some mirror stored it): the failed copies are
   //    marked stale on their servers (OBJ_SET_STALE) and the write succeeds;
-  //    if a mark fails, its error is returned;
+  //    if a mark fails, its error is returned (a copy that refused for
+  //    another reason is marked too, and its error returned);
   //  * the primary refused for any other reason (an evicted client, a bad
   //    request): the mirrors that stored the write are marked stale (the
   //    primary is the authority) and the primary's error is returned;
