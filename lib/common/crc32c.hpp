@@ -14,6 +14,12 @@ namespace nacre {
 uint32_t crc32c_extend(uint32_t crc, const void* data, size_t len);
 
 inline uint32_t crc32c(const void* data, size_t len) { return crc32c_extend(0, data, len); }
+
+// CRC-32C of a ++ b from crc_a = CRC-32C(a), crc_b = CRC-32C(b) and len_b
+// = b's length, without the bytes. O(log len_b); table-driven (a few
+// lookups) when len_b is kCrc32cFastLength.
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+inline constexpr uint64_t kCrc32cFastLength = 4096;  // the stores' checksum page
 inline uint32_t crc32c(std::span<const uint8_t> data) {
   return crc32c_extend(0, data.data(), data.size());
 }

@@ -27,15 +27,6 @@ template <class M>
 Status decode(const wire::Request& req, M& m) {
   return wire::decode_body(req.body, m, wire::msg_type_name(req.header.type));
 }
-// The client's CRC-32C of the data it sent (when it sent one) against the
-// bytes that arrived: a mismatch is data damaged in transit, never stored.
-Status check_data_crc(const wire::ObjWriteRequest& m, uint32_t got) {
-  if ((m.flags & wire::kObjDataCrc) == 0 || m.data_crc == got) return Status::ok();
-  return Status::error(EIO, "object " + std::to_string(m.object_id) + ": data for offset " +
-                                std::to_string(m.offset) +
-                                " arrived damaged (CRC-32C mismatch in transit); nothing was "
-                                "written, retry the write");
-}
 Status check_flags(uint32_t flags, const char* what) {
   if ((flags & ~wire::kObjFlagsAll) == 0) return Status::ok();
   return Status::error(EPROTO, std::string(what) + " has unknown flags " + std::to_string(flags));
@@ -77,8 +68,9 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
         return Status::error(EMSGSIZE, "write of " + std::to_string(req.data.size()) +
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
-      if (m.flags & wire::kObjDataCrc) NACRE_RETURN_IF_ERROR(check_data_crc(m, crc32c(req.data)));
-      auto size = store.write(m.object_id, m.offset, req.data);
+      auto size = (m.flags & wire::kObjDataCrc)
+                      ? store.write_checked(m.object_id, m.offset, req.data, m.data_crc)
+                      : store.write(m.object_id, m.offset, req.data);
       if (!size) return size.status();
       reply.body = wire::encode_body(wire::ObjSizeReply{*size});
       return Status::ok();
@@ -96,14 +88,13 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
       if (!req.receive_bulk) return Status::error(EPROTO, "bulk data cannot be received here");
-      auto size = store.write_from(m.object_id, m.offset, static_cast<size_t>(len),
-                                   [&](std::span<const std::span<uint8_t>> spans) {
-                                     NACRE_RETURN_IF_ERROR(req.receive_bulk(spans));
-                                     if ((m.flags & wire::kObjDataCrc) == 0) return Status::ok();
-                                     uint32_t crc = 0;
-                                     for (auto sp : spans) crc = crc32c_extend(crc, sp.data(), sp.size());
-                                     return check_data_crc(m, crc);
-                                   });
+      const auto receive = [&](std::span<const std::span<uint8_t>> spans) {
+        return req.receive_bulk(spans);
+      };
+      auto size = (m.flags & wire::kObjDataCrc)
+                      ? store.write_from_checked(m.object_id, m.offset, static_cast<size_t>(len),
+                                                 receive, m.data_crc)
+                      : store.write_from(m.object_id, m.offset, static_cast<size_t>(len), receive);
       if (!size) return size.status();
       reply.body = wire::encode_body(wire::ObjSizeReply{*size});
       return Status::ok();

@@ -89,6 +89,22 @@ class DirectoryStore final : public ObjectStore {
     return static_cast<uint64_t>(st.st_size);
   }
 
+  // With checksums, the sender's CRC is checked against the page checksums
+  // the write computes anyway (crc32c_combine), not in a pass of its own.
+  Result<uint64_t> write_checked(uint64_t id, uint64_t offset, std::span<const uint8_t> data,
+                                 uint32_t crc) override {
+    if (!opt_.checksums) return ObjectStore::write_checked(id, offset, data, crc);
+    return checked_write(id, offset, data, &crc);
+  }
+  Result<uint64_t> write_from_checked(uint64_t id, uint64_t offset, size_t len, const Filler& fill,
+                                      uint32_t crc) override {
+    if (!opt_.checksums) return ObjectStore::write_from_checked(id, offset, len, fill, crc);
+    if (received_.size() < len) received_.resize(len);
+    std::span<uint8_t> one(received_.data(), len);
+    NACRE_RETURN_IF_ERROR(fill(std::span<const std::span<uint8_t>>(&one, 1)));
+    return checked_write(id, offset, one, &crc);
+  }
+
   Result<uint64_t> read(uint64_t id, uint64_t offset, std::span<uint8_t> out,
                         uint64_t* object_size) override {
     *object_size = 0;
@@ -209,7 +225,10 @@ class DirectoryStore final : public ObjectStore {
   // Order: checksum entries, then data, then the entries settled. Each entry
   // written first validates both the page's content on disk now and the
   // content being written, so a kill anywhere leaves every page valid.
-  Result<uint64_t> checked_write(uint64_t id, uint64_t offset, std::span<const uint8_t> data) {
+  // expect_crc (optional): the sender's CRC-32C of data; on a mismatch
+  // nothing is written (damaged_in_transit).
+  Result<uint64_t> checked_write(uint64_t id, uint64_t offset, std::span<const uint8_t> data,
+                                 const uint32_t* expect_crc = nullptr) {
     auto hr = handle(id, true);
     if (!hr) return hr.status();
     Handle& h = **hr;
@@ -221,6 +240,7 @@ class DirectoryStore final : public ObjectStore {
     const uint64_t old_pages = pages_of(old_size);
     NACRE_RETURN_IF_ERROR(load_entries(id, h, p0, std::min(p1, std::max(old_pages, p0)) - p0));
     entries_.resize(n);  // pages at or past the old size are holes
+    uint32_t sent_crc = 0;  // CRC-32C of data[0, wlo - offset), built page by page
     for (uint64_t k = 0; k < n; ++k) {
       const uint64_t lo = (p0 + k) * P, hi = lo + P;
       const uint64_t old_hi = std::clamp(old_size, lo, hi);  // old bytes: [lo, old_hi)
@@ -233,6 +253,8 @@ class DirectoryStore final : public ObjectStore {
       if (whole) {
         // Bytes of the page outside the write are zeros (no old byte survives).
         new_crc = page_crc(wlo - lo, part);
+        if (expect_crc)  // a full page's CRC is its part's; others are short
+          sent_crc = crc32c_combine(sent_crc, part.size() == P ? new_crc : crc32c(part), part.size());
         if (needs_old_crc(old, true)) {
           NACRE_RETURN_IF_ERROR(load_old_page(id, h, lo, old_hi));
           old_crc = crc32c(bounce_.data(), P);
@@ -242,9 +264,11 @@ class DirectoryStore final : public ObjectStore {
         old_crc = crc32c(bounce_.data(), P);
         std::memcpy(bounce_.data() + (wlo - lo), part.data(), part.size());
         new_crc = crc32c(bounce_.data(), P);
+        if (expect_crc) sent_crc = crc32c_combine(sent_crc, crc32c(part), part.size());
       }
       entries_[k] = entry_for_write(old, whole, old_crc, new_crc);
     }
+    if (expect_crc && sent_crc != *expect_crc) return damaged_in_transit(id, offset);
     NACRE_RETURN_IF_ERROR(store_entries(id, h, p0));
     if (opt_.crash_for_testing == CrashPoint::after_sums) return test_crash(id);
     if (Status s = pwrite_all(h.obj, data.data(), data.size(), offset, path(id)); !s) {
@@ -540,6 +564,7 @@ class DirectoryStore final : public ObjectStore {
   bool names_dirty_ = false;  // objects created since the directory was last fsynced
   // Reused buffers of the checksummed paths.
   std::vector<uint8_t> pages_, bounce_, entry_bytes_;
+  std::vector<uint8_t> received_;  // write_from_checked: the bytes of one bulk write
   std::vector<SumEntry> entries_;
 };
 

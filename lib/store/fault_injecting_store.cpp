@@ -37,6 +37,16 @@ class FaultInjectingStore final : public ObjectStore {
     NACRE_RETURN_IF_ERROR(admit(id, len));  // refused before any byte is received
     return inner_->write_from(id, offset, len, fill);
   }
+  Result<uint64_t> write_checked(uint64_t id, uint64_t offset, std::span<const uint8_t> data,
+                                 uint32_t crc) override {
+    NACRE_RETURN_IF_ERROR(admit(id, data.size()));
+    return inner_->write_checked(id, offset, data, crc);
+  }
+  Result<uint64_t> write_from_checked(uint64_t id, uint64_t offset, size_t len, const Filler& fill,
+                                      uint32_t crc) override {
+    NACRE_RETURN_IF_ERROR(admit(id, len));
+    return inner_->write_from_checked(id, offset, len, fill, crc);
+  }
   Result<uint64_t> read(uint64_t id, uint64_t offset, std::span<uint8_t> out,
                         uint64_t* object_size) override {
     if (plan_.eio_read_object && *plan_.eio_read_object == id)

@@ -60,6 +60,16 @@ class ObjectStore {
     NACRE_RETURN_IF_ERROR(fill(std::span<const std::span<uint8_t>>(&one, 1)));
     return write(id, offset, one);
   }
+  // As write / write_from, but only bytes whose CRC-32C is `crc` (the
+  // sender's, docs/DURABILITY.md "Checksums") are stored: a mismatch is
+  // damaged_in_transit(), with nothing of this write stored (write_from:
+  // as when its fill fails). The defaults compute the CRC; a store that
+  // checksums pages derives it from its page checksums instead (one pass).
+  virtual Result<uint64_t> write_checked(uint64_t id, uint64_t offset,
+                                         std::span<const uint8_t> data, uint32_t crc);
+  virtual Result<uint64_t> write_from_checked(uint64_t id, uint64_t offset, size_t len,
+                                              const Filler& fill, uint32_t crc);
+
   // Copies up to out.size() bytes at offset into out, stopping at the object
   // size; returns the number of bytes copied. *object_size gets the size.
   virtual Result<uint64_t> read(uint64_t id, uint64_t offset, std::span<uint8_t> out,
@@ -107,5 +117,8 @@ Result<std::unique_ptr<ObjectStore>> make_directory_store(const std::string& dir
                                                           DirectoryStoreOptions options = {});
 
 Timespec now();
+
+// The error of a write whose bytes do not match the sender's CRC-32C.
+Status damaged_in_transit(uint64_t id, uint64_t offset);
 
 }  // namespace nacre::store

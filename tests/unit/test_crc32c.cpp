@@ -50,3 +50,24 @@ TEST_SUITE("crc32c") {
     CHECK(nacre::crc32c(page) == good);
   }
 }
+
+TEST_SUITE("crc32c") {
+  TEST_CASE("combine equals the CRC of the concatenation, at every split") {
+    std::mt19937_64 rng(11);
+    std::vector<uint8_t> buf(3 * 4096 + 123);
+    for (auto& b : buf) b = static_cast<uint8_t>(rng());
+    for (size_t cut = 0; cut <= buf.size(); cut += (cut < 40 ? 1 : 97)) {
+      const uint32_t a = nacre::crc32c(buf.data(), cut);
+      const uint32_t b = nacre::crc32c(buf.data() + cut, buf.size() - cut);
+      REQUIRE(nacre::crc32c_combine(a, b, buf.size() - cut) == nacre::crc32c(buf));
+    }
+    // The table-driven page length, page after page.
+    uint32_t folded = nacre::crc32c(buf.data(), 4096);
+    for (size_t at = 4096; at + 4096 <= buf.size(); at += 4096)
+      folded = nacre::crc32c_combine(folded, nacre::crc32c(buf.data() + at, 4096), 4096);
+    CHECK(folded == nacre::crc32c(buf.data(), 3 * 4096));
+    // Empty parts.
+    CHECK(nacre::crc32c_combine(nacre::crc32c(buf), 0, 0) == nacre::crc32c(buf));
+    CHECK(nacre::crc32c_combine(0, nacre::crc32c(buf), buf.size()) == nacre::crc32c(buf));
+  }
+}

@@ -441,4 +441,58 @@ TEST_CASE("memory store: list() and an empty verify()") {
   CHECK(v->bad.empty());
 }
 
+TEST_CASE("checked writes: the sender's CRC is checked from the page checksums; a mismatch stores nothing") {
+  std::mt19937_64 rng(99);
+  for (bool checksums : {true, false}) {
+    CAPTURE(checksums);
+    TempDir dir;
+    auto st = open_store(dir, checksums);
+    std::vector<uint8_t> model;
+    for (int round = 0; round < 300; ++round) {
+      // Offsets and lengths on and off page boundaries, past the end too.
+      const uint64_t off = rng() % 3 == 0 ? (rng() % 8) * P : rng() % (6 * P);
+      const size_t len = rng() % 3 == 0 ? (1 + rng() % 3) * P : 1 + rng() % (3 * P);
+      auto data = random_bytes(rng, len);
+      const uint32_t good = crc32c(data);
+      const bool damage = rng() % 3 == 0;
+      const bool bulk = rng() % 2 == 0;
+      const uint32_t sent = damage ? good ^ (1u << (rng() % 32)) : good;
+      Result<uint64_t> r = uint64_t{0};
+      if (bulk) {
+        r = st->write_from_checked(7, off, len, [&](std::span<const std::span<uint8_t>> spans) {
+          size_t at = 0;
+          for (auto sp : spans) {
+            std::memcpy(sp.data(), data.data() + at, sp.size());
+            at += sp.size();
+          }
+          return Status::ok();
+        }, sent);
+      } else {
+        r = st->write_checked(7, off, data, sent);
+      }
+      if (damage) {
+        REQUIRE(!r.is_ok());
+        CHECK(r.status().code() == EIO);
+        CHECK(r.status().message().find("arrived damaged") != std::string::npos);
+      } else {
+        REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+        if (model.size() < off + len) model.resize(off + len, 0);
+        std::memcpy(model.data() + off, data.data(), len);
+        CHECK(*r == model.size());
+      }
+    }
+    // Only the accepted writes are there, and every page verifies.
+    std::vector<uint8_t> got(model.size() + 10);
+    uint64_t size = 0;
+    auto n = st->read(7, 0, got, &size);
+    REQUIRE(n.is_ok());
+    CHECK(size == model.size());
+    got.resize(*n);
+    CHECK(got == model);
+    auto v = st->verify(7);
+    REQUIRE(v.is_ok());
+    CHECK(v->bad.empty());
+  }
+}
+
 }  // TEST_SUITE
