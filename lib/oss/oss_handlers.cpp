@@ -115,14 +115,14 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
       NACRE_RETURN_IF_ERROR(check_readable(marks, m.object_id));
       if (read_buffer.size() < m.length) read_buffer.resize(m.length);
       uint64_t object_size = 0;
-      auto n = store.read(m.object_id, m.offset, std::span<uint8_t>(read_buffer.data(), m.length),
-                          &object_size);
+      wire::ObjSizeReply rep;
+      const std::span<uint8_t> into(read_buffer.data(), m.length);
+      auto n = (m.flags & wire::kObjDataCrc)
+                   ? store.read_with_crc(m.object_id, m.offset, into, &object_size, &rep.data_crc)
+                   : store.read(m.object_id, m.offset, into, &object_size);
       if (!n) return n.status();
-      wire::ObjSizeReply rep{object_size};
-      if (m.flags & wire::kObjDataCrc) {
-        rep.flags = wire::kObjDataCrc;
-        rep.data_crc = crc32c(read_buffer.data(), static_cast<size_t>(*n));
-      }
+      rep.object_size = object_size;
+      if (m.flags & wire::kObjDataCrc) rep.flags = wire::kObjDataCrc;
       reply.body = wire::encode_body(rep);
       reply.data = std::span<const uint8_t>(read_buffer.data(), *n);
       return Status::ok();

@@ -54,6 +54,13 @@ class FaultInjectingStore final : public ObjectStore {
                                     ": read error (injected: " + kEnvStoreFaults + ")");
     return inner_->read(id, offset, out, object_size);
   }
+  Result<uint64_t> read_with_crc(uint64_t id, uint64_t offset, std::span<uint8_t> out,
+                                 uint64_t* object_size, uint32_t* crc) override {
+    if (plan_.eio_read_object && *plan_.eio_read_object == id)
+      return Status::error(EIO, "object " + std::to_string(id) +
+                                    ": read error (injected: " + kEnvStoreFaults + ")");
+    return inner_->read_with_crc(id, offset, out, object_size, crc);
+  }
   Result<ObjectInfo> stat(uint64_t id) override { return inner_->stat(id); }
   Status truncate(uint64_t id, uint64_t size) override { return inner_->truncate(id, size); }
   Status destroy(uint64_t id) override { return inner_->destroy(id); }

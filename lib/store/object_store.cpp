@@ -29,4 +29,11 @@ Result<uint64_t> ObjectStore::write_from_checked(uint64_t id, uint64_t offset, s
   });
 }
 
+Result<uint64_t> ObjectStore::read_with_crc(uint64_t id, uint64_t offset, std::span<uint8_t> out,
+                                            uint64_t* object_size, uint32_t* crc) {
+  auto n = read(id, offset, out, object_size);
+  if (n) *crc = crc32c(out.data(), static_cast<size_t>(*n));
+  return n;
+}
+
 }  // namespace nacre::store

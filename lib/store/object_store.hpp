@@ -74,6 +74,11 @@ class ObjectStore {
   // size; returns the number of bytes copied. *object_size gets the size.
   virtual Result<uint64_t> read(uint64_t id, uint64_t offset, std::span<uint8_t> out,
                                 uint64_t* object_size) = 0;
+  // As read, and *crc gets the CRC-32C of the bytes copied (for the reply).
+  // The default computes it; a store that verifies page checksums derives
+  // it from them instead.
+  virtual Result<uint64_t> read_with_crc(uint64_t id, uint64_t offset, std::span<uint8_t> out,
+                                         uint64_t* object_size, uint32_t* crc);
   virtual Result<ObjectInfo> stat(uint64_t id) = 0;
   virtual Status truncate(uint64_t id, uint64_t size) = 0;
   // Removes the object; removing a missing object is not an error.

@@ -492,6 +492,24 @@ TEST_CASE("checked writes: the sender's CRC is checked from the page checksums; 
     auto v = st->verify(7);
     REQUIRE(v.is_ok());
     CHECK(v->bad.empty());
+    // Reads with the reply's CRC (from the page checks): it matches the bytes.
+    for (int k = 0; k < 200; ++k) {
+      const uint64_t off = rng() % 2 ? (rng() % 8) * P : rng() % (model.size() + P);
+      std::vector<uint8_t> out(rng() % 2 ? (1 + rng() % 4) * P : 1 + rng() % (4 * P));
+      uint64_t osize = 0;
+      uint32_t crc = 1;
+      auto r = st->read_with_crc(7, off, out, &osize, &crc);
+      REQUIRE(r.is_ok());
+      CHECK(crc == crc32c(out.data(), static_cast<size_t>(*r)));
+      if (*r) CHECK(std::equal(out.begin(), out.begin() + static_cast<long>(*r), model.begin() + static_cast<long>(off)));
+    }
+    uint64_t osize = 0;
+    uint32_t crc = 1;
+    std::vector<uint8_t> out(100);
+    auto none = st->read_with_crc(12345, 0, out, &osize, &crc);  // a missing object
+    REQUIRE(none.is_ok());
+    CHECK(*none == 0);
+    CHECK(crc == 0);
   }
 }
 
