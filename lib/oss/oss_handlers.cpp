@@ -1,6 +1,5 @@
 #include "oss/oss_handlers.hpp"
 
-#include "common/crc32c.hpp"
 #include "wire/messages.hpp"
 
 #include <algorithm>

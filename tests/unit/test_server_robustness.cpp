@@ -30,10 +30,13 @@ uint16_t t16(MsgType t) { return static_cast<uint16_t>(t); }
 // One server (with the metadata service) on a thread, one raw client.
 class RawServer {
  public:
-  RawServer() : net_(1, 1), client_(net_.client(0)), saved_level_(log::level()) {
+  explicit RawServer(bool checksums = false)
+      : net_(1, 1), client_(net_.client(0)), saved_level_(log::level()) {
     log::set_level(log::Level::kError);  // the rejections below would each log a warning
+    server::ServerOptions opts{0, 1, kMaxRpc};
+    opts.checksums = checksums;
     server_ = std::make_unique<server::Server>(
-        server::ServerOptions{0, 1, kMaxRpc}, store::make_memory_store(),
+        opts, store::make_memory_store(),
         mds::make_memory_metadata(1, LayoutRequest{1 << 20, -1, -1}));
     thread_ = std::thread([this] { served_ = server_->serve(net_.server(0)); });
   }
@@ -449,6 +452,18 @@ TEST_CASE("a copy marked stale refuses reads and stats (ENODATA) until cleared; 
   // Malformed: a body of the wrong size.
   CHECK(s.call(MsgType::kObjSetStale, std::vector<uint8_t>(3, 0)).code() == EBADMSG);
   CHECK(s.finish().is_ok());
+}
+
+TEST_CASE("HELLO announces whether the servers run with checksums (standalone clients follow it)") {
+  for (bool on : {false, true}) {
+    RawServer s(on);
+    std::vector<uint8_t> body;
+    REQUIRE(s.call(MsgType::kHello, wire::encode_body(wire::HelloRequest{}), &body).is_ok());
+    wire::HelloReply h;
+    REQUIRE(wire::decode_body(body, h, "HELLO").is_ok());
+    CHECK(((h.features & wire::kFeatureChecksums) != 0) == on);
+    CHECK(s.finish().is_ok());
+  }
 }
 
 }  // TEST_SUITE
