@@ -214,8 +214,13 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   auto plan = layout::plan_pieces(g, pieces, max_rpc_bytes_);
   if (plan.empty()) return Status::ok();
-  HeldLocks held(lock_cache_);
   const bool locked = progress_ && locking.enabled;
+  if (locked && !caller_holds_locks && server_side_eligible(layout, plan)) {
+    Status s = write_server_locked(layout, plan[0], stream);
+    if (s.code() != EBUSY) return s;
+    ++server_lock_refusals_;  // a conflicting lock: take ours as usual
+  }
+  HeldLocks held(lock_cache_);
   // A caller holding PW locks that cover the pieces must not ask again: a
   // callback may have marked them since, and a new request would then wait
   // for our own lock.
@@ -302,6 +307,17 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
   *short_read = false;
   if (plan.empty()) return Status::ok();
   std::lock_guard<std::mutex> lock(mu_);
+  if (progress_ && locking.enabled && server_side_eligible(layout, plan)) {
+    size_t received = 0;
+    Status s = read_server_locked(layout, plan[0], stream, &received);
+    if (s) {
+      *short_read = received < plan[0].length;
+      if (*short_read) zero_tail(plan[0], received, stream);
+      return s;
+    }
+    if (s.code() != EBUSY) return s;
+    ++server_lock_refusals_;  // a conflicting lock: take ours as usual
+  }
   HeldLocks held(lock_cache_);
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PR, locking, &held.refs));
@@ -332,19 +348,23 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
   NACRE_RETURN_IF_ERROR(reads.run(*transport_, kWindow, progress_ && locking.enabled));
   // Bytes past an object's end are holes or past end of file: zero them.
   for (size_t i = 0; i < plan.size(); ++i) {
-    size_t skip = reads.received(i);
-    if (skip >= plan[i].length) continue;
+    if (reads.received(i) >= plan[i].length) continue;
     *short_read = true;
-    for (const auto& seg : plan[i].segments) {
-      if (skip >= seg.length) {
-        skip -= seg.length;
-        continue;
-      }
-      std::memset(static_cast<uint8_t*>(stream) + seg.buffer_offset + skip, 0, seg.length - skip);
-      skip = 0;
-    }
+    zero_tail(plan[i], reads.received(i), stream);
   }
   return Status::ok();
+}
+
+void zero_tail(const layout::ObjectRequest& r, size_t received, void* stream) {
+  size_t skip = received;
+  for (const auto& seg : r.segments) {
+    if (skip >= seg.length) {
+      skip -= seg.length;
+      continue;
+    }
+    std::memset(static_cast<uint8_t*>(stream) + seg.buffer_offset + skip, 0, seg.length - skip);
+    skip = 0;
+  }
 }
 
 Status ClientCore::per_copy(const Layout& layout, MsgType type,

@@ -3,6 +3,7 @@
 // Thread-safe: exchanges are serialised by an internal mutex.
 #pragma once
 
+#include "client/contention_marks.hpp"
 #include "client/lock_cache.hpp"
 #include "client/lock_progress.hpp"
 #include "client/write_cache.hpp"
@@ -81,6 +82,12 @@ class ClientCore {
   // Null without locking. The progress object's set_paused() is a test hook.
   LockProgress* lock_progress() { return progress_.get(); }
   LockCache& lock_cache() { return lock_cache_; }
+  // Objects the servers called contended, and the I/O calls that used
+  // server-side locking on them / were refused it (docs/LOCKS.md,
+  // "Contended objects").
+  const ContentionMarks& contention() const { return contention_; }
+  uint64_t server_locked_ios() const { return server_locked_ios_.load(); }
+  uint64_t server_lock_refusals() const { return server_lock_refusals_.load(); }
   // Application locks (lib/client/file_locks.cpp): open-handle ids, and the
   // inodes on which this process may hold fcntl-style locks (so that close
   // knows whether to release them).
@@ -223,6 +230,16 @@ class ClientCore {
   Status lock_whole(const Layout& layout, locks::Mode mode, const IoLocking& locking,
                     std::vector<LockRef>* held);
   void unlock(const std::vector<LockRef>& held);
+  // Server-side locking (lib/client/client_srvlock.cpp): whether a call
+  // with this plan may use it (one request, one copy, a contended object),
+  // and the call done that way. EBUSY: the server refused (a conflicting
+  // lock exists); the caller then takes locks as usual. REQUIRES mu_.
+  bool server_side_eligible(const Layout& layout,
+                            std::span<const layout::ObjectRequest> plan) const;
+  Status write_server_locked(const Layout& layout, const layout::ObjectRequest& r,
+                             const void* stream);
+  Status read_server_locked(const Layout& layout, const layout::ObjectRequest& r, void* stream,
+                            size_t* received);
 
   // Write-back. send_dirty sends extents over t (the core's transport, or
   // the progress thread's). A failure is returned; in the background (the
@@ -248,6 +265,9 @@ class ClientCore {
   std::mutex app_mu_;
   std::set<uint64_t> fcntl_inos_;  // guarded by app_mu_
   LockCache lock_cache_;
+  ContentionMarks contention_;
+  std::atomic<uint64_t> server_locked_ios_{0};
+  std::atomic<uint64_t> server_lock_refusals_{0};
   WriteCache write_cache_;
   uint64_t cache_limit_ = kDefaultCacheBytes;
   // Orders every send of file data (cached or not) and the reads that must
@@ -265,6 +285,9 @@ class ClientCore {
   bool disconnected_ = false;  // guarded by mu_
 };
 
+// Zeroes the bytes of r's pieces in stream past the first `received` (a
+// read that stopped at a hole or the end of the object).
+void zero_tail(const layout::ObjectRequest& r, size_t received, void* stream);
 // Checks a reply frame against the call and extracts its body; a server
 // error reply becomes its Status (with the server's message).
 Status parse_reply(const transport::Call& call, uint16_t request_type,

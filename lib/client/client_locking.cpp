@@ -59,14 +59,18 @@ Status ClientCore::lock_hulls(const Layout& layout, const std::map<uint32_t, loc
     if (!s) {
       if (s.code() == ESTALE) {
         lock_cache_.forget_server(t.server);
+        contention_.forget_server(t.server);
         drop_server(t.server, s);
       }
       unlock(*held);
       held->clear();
       return s;
     }
+    // On a contended object the lock serves this call only (docs/LOCKS.md).
+    const bool contended = (rep.flags & wire::kLockReplyContended) != 0;
+    if (contended) contention_.mark(t.server, t.object_id);
     lock_cache_.add_in_use(t.server, t.object_id, rep.handle, mode, 0,
-                           locks::Extent{rep.start, rep.end});
+                           locks::Extent{rep.start, rep.end}, !contended);
     held->push_back(LockRef{t.server, t.object_id, rep.handle});
   }
   return Status::ok();

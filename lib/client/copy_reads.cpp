@@ -27,7 +27,8 @@ void CopyReads::add(std::vector<StripeTarget> copies, uint64_t offset, uint64_t 
 Call CopyReads::read_call(const StripeTarget& target, uint64_t offset, uint64_t length,
                           std::vector<transport::MutSegment> segments) {
   wire::ObjReadRequest req{target.object_id, offset, length};
-  if (checksums_) req.flags = wire::kObjDataCrc;
+  req.flags = extra_flags_;
+  if (checksums_) req.flags |= wire::kObjDataCrc;
   Call c;
   c.server = static_cast<int>(target.server);
   c.request_id = next_id_();
@@ -36,6 +37,14 @@ Call CopyReads::read_call(const StripeTarget& target, uint64_t offset, uint64_t 
   c.reply_prefix = wire::kObjReadReplyPrefix;
   c.in_data = std::move(segments);
   return c;
+}
+
+uint32_t CopyReads::reply_flags_of(const Call& call) {
+  wire::ObjSizeReply rep;
+  if (call.reply.size() < wire::kObjReadReplyPrefix) return 0;
+  const std::span<const uint8_t> body(call.reply.data() + wire::kFrameHeaderSize,
+                                      wire::kObjSizeReplyBody);
+  return wire::decode_body(body, rep, "OBJ_READ reply") ? rep.flags : 0;
 }
 
 Status CopyReads::check_crc(const Call& call) const {
@@ -78,6 +87,7 @@ Status CopyReads::run(transport::ClientTransport& t, size_t window, bool repair)
     for (size_t k = 0; k < pending.size(); ++k) {
       Range& r = ranges_[pending[k]];
       Status s = each[k] ? check_crc(calls[k]) : each[k];
+      if (s) reply_flags_ |= reply_flags_of(calls[k]);
       if (s) {
         r.received = calls[k].reply_data_received;
         r.done = true;

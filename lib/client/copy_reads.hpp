@@ -26,8 +26,9 @@ inline constexpr uint64_t kRepairUnit = store::kChecksumPage;
 // Reads of one call (not thread-safe; one per I/O call).
 class CopyReads {
  public:
-  CopyReads(bool checksums, std::function<uint64_t()> next_request_id)
-      : checksums_(checksums), next_id_(std::move(next_request_id)) {}
+  // extra_flags go into every read request (kObjFlagSrvLock).
+  CopyReads(bool checksums, std::function<uint64_t()> next_request_id, uint32_t extra_flags = 0)
+      : checksums_(checksums), next_id_(std::move(next_request_id)), extra_flags_(extra_flags) {}
 
   // One read of `length` bytes at object offset `offset`, into `segments`
   // of the caller's memory (lengths summing to `length`), from the first
@@ -47,6 +48,9 @@ class CopyReads {
   // Bytes of range i that arrived (less than its length at a hole / end of
   // the object). Valid after run() returned OK.
   size_t received(size_t i) const { return ranges_[i].received; }
+  // After run(): the union of the flags of the replies that answered
+  // (ObjSizeReply.flags, e.g. kObjReplyContended).
+  uint32_t reply_flags() const { return reply_flags_; }
 
  private:
   struct Range {
@@ -60,6 +64,8 @@ class CopyReads {
   };
   transport::Call read_call(const StripeTarget& target, uint64_t offset, uint64_t length,
                             std::vector<transport::MutSegment> segments);
+  // The flags of a reply that arrived (0 if it does not decode).
+  static uint32_t reply_flags_of(const transport::Call& call);
   // The checksum in the reply against the bytes that arrived.
   Status check_crc(const transport::Call& call) const;
   // Rewrites the whole pages of r on the copies that failed with EIO, from
@@ -68,6 +74,8 @@ class CopyReads {
 
   bool checksums_;
   std::function<uint64_t()> next_id_;
+  uint32_t extra_flags_ = 0;
+  uint32_t reply_flags_ = 0;
   std::vector<Range> ranges_;
 };
 

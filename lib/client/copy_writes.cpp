@@ -34,8 +34,9 @@ Call CopyWrites::make(int server, uint16_t type, const std::vector<uint8_t>& bod
 void CopyWrites::add(const std::vector<StripeTarget>& copies, uint64_t offset, uint64_t length,
                      std::vector<transport::ConstSegment> segments) {
   wire::ObjWriteRequest req{0, offset};
+  req.flags = extra_flags_;
   if (checksums_) {
-    req.flags = wire::kObjDataCrc;
+    req.flags |= wire::kObjDataCrc;
     for (const auto& s : segments) req.data_crc = crc32c_extend(req.data_crc, s.ptr, s.len);
   }
   const bool bulk = length >= ClientCore::kBulkWriteBytes;
@@ -54,7 +55,12 @@ void CopyWrites::add(const std::vector<StripeTarget>& copies, uint64_t offset, u
 Status CopyWrites::run(transport::ClientTransport& t, size_t window) {
   if (calls_.empty()) return Status::ok();
   std::vector<Status> each;
-  Status first = exchange_all(t, calls_, nullptr, window, &each);
+  std::vector<std::vector<uint8_t>> bodies;
+  Status first = exchange_all(t, calls_, &bodies, window, &each);
+  for (size_t i = 0; i < bodies.size() && i < each.size(); ++i) {
+    wire::ObjSizeReply rep;
+    if (each[i] && wire::decode_body(bodies[i], rep, "OBJ_WRITE reply")) reply_flags_ |= rep.flags;
+  }
   if (first.is_ok() || each.size() != calls_.size()) return first;  // all stored, or transport
   // Per range: which copies stored it.
   struct Outcome {

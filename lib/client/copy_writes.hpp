@@ -23,8 +23,9 @@ bool is_copy_failure(int code);
 // Writes of one call (not thread-safe; one per I/O call).
 class CopyWrites {
  public:
-  CopyWrites(bool checksums, std::function<uint64_t()> next_request_id)
-      : checksums_(checksums), next_id_(std::move(next_request_id)) {}
+  // extra_flags go into every write request (kObjFlagSrvLock).
+  CopyWrites(bool checksums, std::function<uint64_t()> next_request_id, uint32_t extra_flags = 0)
+      : checksums_(checksums), next_id_(std::move(next_request_id)), extra_flags_(extra_flags) {}
 
   // One write of `length` bytes at object offset `offset` to each copy
   // (primary first), all from the same segments of the caller's memory,
@@ -46,6 +47,9 @@ class CopyWrites {
   //  * no copy stored it: the primary's error.
   // Blocking.
   Status run(transport::ClientTransport& t, size_t window);
+  // After run(): the union of the flags of the replies that decoded
+  // (ObjSizeReply.flags, e.g. kObjReplyContended).
+  uint32_t reply_flags() const { return reply_flags_; }
 
  private:
   struct Tag {
@@ -56,6 +60,8 @@ class CopyWrites {
   transport::Call make(int server, uint16_t type, const std::vector<uint8_t>& body, uint64_t len);
   bool checksums_;
   std::function<uint64_t()> next_id_;
+  uint32_t extra_flags_ = 0;
+  uint32_t reply_flags_ = 0;
   std::vector<transport::Call> calls_;
   std::vector<Tag> tags_;
   size_t groups_ = 0;

@@ -32,9 +32,9 @@ uint64_t LockCache::use_cached(uint32_t server, uint64_t object, locks::Mode mod
 }
 
 void LockCache::add_in_use(uint32_t server, uint64_t object, uint64_t handle, locks::Mode mode,
-                           uint64_t gid, const locks::Extent& granted) {
+                           uint64_t gid, const locks::Extent& granted, bool keep) {
   std::lock_guard<std::mutex> lock(mu_);
-  Held h{handle, mode, gid, granted, 1, false};
+  Held h{handle, mode, gid, granted, 1, !keep};
   if (early_callbacks_.erase(LockRef{server, object, handle})) h.called_back = true;
   const Key key{server, object};
   held_[key].push_back(h);

@@ -42,9 +42,11 @@ class LockCache {
   // not called back; marks it in use. Returns its handle, or 0 if none.
   uint64_t use_cached(uint32_t server, uint64_t object, locks::Mode mode, uint64_t gid,
                       const locks::Extent& want);
-  // A lock just granted to the caller, in use by it.
+  // A lock just granted to the caller, in use by it. keep false: the lock
+  // serves only the uses already taken and is cancelled once unused (locks
+  // on contended objects; docs/LOCKS.md, "Contended objects").
   void add_in_use(uint32_t server, uint64_t object, uint64_t handle, locks::Mode mode,
-                  uint64_t gid, const locks::Extent& granted);
+                  uint64_t gid, const locks::Extent& granted, bool keep = true);
   // Ends one use of a lock taken by use_cached / add_in_use.
   void unuse(const LockRef& ref);
   // A blocking callback for the lock arrived.

@@ -10,6 +10,18 @@ bool conflicts(const LockInfo& a, const LockInfo& b) {
          !compatible(a.mode, a.gid, b.mode, b.gid);
 }
 
+bool LockTable::would_conflict(OwnerId owner, Mode mode, const Extent& extent) const {
+  LockInfo probe;
+  probe.owner = owner;
+  probe.mode = mode;
+  probe.extent = extent;
+  for (const Entry& g : granted_)
+    if (conflicts(probe, g.info)) return true;
+  for (const Entry& w : waiting_)
+    if (conflicts(probe, w.info)) return true;
+  return false;
+}
+
 Extent LockTable::grant_extent(const Entry& req, LockHandle skip_waiter) const {
   std::vector<OtherLock> others;
   others.reserve(granted_.size() + waiting_.size());

@@ -131,6 +131,10 @@ class LockTable {
   // an unknown handle or a granted lock).
   std::vector<LockInfo> blockers(LockHandle handle) const;
   bool empty() const { return granted_.empty() && waiting_.empty(); }
+  // True when a lock of `mode` (gid 0) on `extent` by `owner` would conflict
+  // with a granted lock or a waiting request of another owner (server-side
+  // locking: the server may then not do the I/O on the owner's behalf).
+  bool would_conflict(OwnerId owner, Mode mode, const Extent& extent) const;
 
  private:
   struct Entry {

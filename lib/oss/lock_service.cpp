@@ -60,9 +60,11 @@ Status LockService::enqueue(const PeerId& peer, uint64_t request_id,
                                     locks::RequestFlags{(m.flags & wire::kLockFlagNoExpand) != 0});
   if (!outcome) return outcome.status();
   if (const auto* g = std::get_if<locks::Granted>(&*outcome)) {
-    reply.body = wire::encode_body(wire::LockEnqueueReply{g->handle, g->extent.start, g->extent.end});
+    reply.body = wire::encode_body(wire::LockEnqueueReply{
+        g->handle, g->extent.start, g->extent.end, grant_flags(m.object_id)});
     return Status::ok();
   }
+  note_conflict(m.object_id, Clock::now());
   const auto& w = std::get<locks::Wait>(*outcome);
   waiters_[{m.object_id, w.handle}] = Waiter{peer, request_id};
   send_callbacks(m.object_id, w.callbacks);
@@ -89,6 +91,55 @@ Status LockService::cancel(const PeerId& peer, std::span<const uint8_t> body) {
   waiters_.erase({m.object_id, m.handle});  // a withdrawn request gets no grant
   apply(m.object_id, *progress);
   return Status::ok();
+}
+
+Status LockService::server_side_lock(const PeerId& peer, uint64_t object_id,
+                                     const locks::Extent& extent, bool write, bool* contended) {
+  *contended = false;
+  NACRE_RETURN_IF_ERROR(check_peer(peer));
+  const auto now = Clock::now();
+  const locks::OwnerId owner = owner_of(peer);
+  auto it = tables_.find(object_id);
+  if (extent.valid() && it != tables_.end() &&
+      it->second.would_conflict(owner, write ? locks::Mode::PW : locks::Mode::PR, extent)) {
+    note_conflict(object_id, now);
+    return Status::error(EBUSY, "object " + std::to_string(object_id) + " bytes [" +
+                                    std::to_string(extent.start) + ", " +
+                                    std::to_string(extent.end) +
+                                    ") are locked by another client; take a lock");
+  }
+  auto c = contention_.find(object_id);
+  if (c == contention_.end() || c->second.until <= now) return Status::ok();
+  // Different clients interleaving server-side locked I/O: still contended.
+  if (c->second.last_srvlock_owner != owner) {
+    c->second.until = now + opts_.contention_window;
+    c->second.last_srvlock_owner = owner;
+  }
+  *contended = true;
+  return Status::ok();
+}
+
+bool LockService::contended(uint64_t object_id) const {
+  return contended_at(object_id, Clock::now());
+}
+
+bool LockService::contended_at(uint64_t object_id, Clock::time_point now) const {
+  auto it = contention_.find(object_id);
+  return it != contention_.end() && it->second.until > now;
+}
+
+uint32_t LockService::grant_flags(uint64_t object_id) const {
+  return contended(object_id) ? wire::kLockReplyContended : 0;
+}
+
+void LockService::note_conflict(uint64_t object_id, Clock::time_point now) {
+  if (opts_.contention_window.count() <= 0) return;
+  Contention& c = contention_[object_id];
+  if (c.conflicts == 0 || now - c.window_start > opts_.contention_window) {
+    c.window_start = now;
+    c.conflicts = 0;
+  }
+  if (++c.conflicts >= opts_.contended_conflicts) c.until = now + opts_.contention_window;
 }
 
 void LockService::release_peer(const PeerId& peer) {
@@ -152,7 +203,7 @@ void LockService::apply(uint64_t object_id, const locks::Progress& p) {
   for (const auto& g : p.granted) {
     auto it = waiters_.find({object_id, g.handle});
     if (it == waiters_.end()) continue;  // nobody waits for it any more
-    grant_reply(it->second.peer, it->second.request_id, g.handle, g.extent);
+    grant_reply(it->second.peer, it->second.request_id, object_id, g.handle, g.extent);
     waiters_.erase(it);
   }
   send_callbacks(object_id, p.callbacks);
@@ -170,12 +221,12 @@ void LockService::send_callbacks(uint64_t object_id, const std::vector<locks::Lo
   }
 }
 
-void LockService::grant_reply(const PeerId& peer, uint64_t request_id, locks::LockHandle h,
-                              const locks::Extent& e) {
+void LockService::grant_reply(const PeerId& peer, uint64_t request_id, uint64_t object_id,
+                              locks::LockHandle h, const locks::Extent& e) {
   LockOutgoing o;
   o.peer = peer;
   o.request_id = request_id;
-  o.body = wire::encode_body(wire::LockEnqueueReply{h, e.start, e.end});
+  o.body = wire::encode_body(wire::LockEnqueueReply{h, e.start, e.end, grant_flags(object_id)});
   out_.push_back(std::move(o));
 }
 

@@ -33,6 +33,15 @@ struct LockServiceOptions {
   // A holder that has not cancelled a called-back lock this long after the
   // callback was sent is evicted.
   std::chrono::milliseconds callback_timeout{10000};
+  // Contended objects (docs/LOCKS.md, "Contended objects"): an object on
+  // which `contended_conflicts` lock requests had to wait (or server-side
+  // locked I/O was refused) within one `contention_window` is contended until
+  // a window after the last such event, and stays so while server-side
+  // locked I/O of different clients keeps interleaving on it. Grants and
+  // object replies tell clients, who then use server-side locking for it.
+  // A zero window turns the mechanism off (nothing is ever contended).
+  std::chrono::milliseconds contention_window{2000};
+  uint32_t contended_conflicts = 4;
 };
 
 // A message the server must send after a lock operation.
@@ -63,6 +72,19 @@ class LockService {
   // The peer's session ended (DISCONNECT): its locks and requests go away
   // silently (no replies to its waiting requests).
   void release_peer(const transport::PeerId& peer);
+  // Server-side locking of one message's I/O (kObjFlagSrvLock) on
+  // [extent) of an object: OK when no other client holds or waits for a lock
+  // that conflicts with a PW (write) or PR (read) lock on it, so the caller
+  // may apply the I/O now, within the same service-loop step (that is the
+  // lock: nothing else runs on this server meanwhile). EBUSY otherwise (the
+  // client must take a lock of its own; that request calls the holders
+  // back); ESTALE for an evicted peer. *contended: the object is contended
+  // (tell the client in the reply). Never blocks, sends nothing.
+  Status server_side_lock(const transport::PeerId& peer, uint64_t object_id,
+                          const locks::Extent& extent, bool write, bool* contended);
+  // Whether the object is contended now (see LockServiceOptions).
+  bool contended(uint64_t object_id) const;
+
   // ESTALE "evicted by server k ..." for an evicted peer, else OK.
   Status check_peer(const transport::PeerId& peer) const;
 
@@ -94,8 +116,19 @@ class LockService {
   // Turns a table's progress into replies and callbacks.
   void apply(uint64_t object_id, const locks::Progress& p);
   void send_callbacks(uint64_t object_id, const std::vector<locks::LockInfo>& cbs);
-  void grant_reply(const transport::PeerId& peer, uint64_t request_id, locks::LockHandle h,
-                   const locks::Extent& e);
+  void grant_reply(const transport::PeerId& peer, uint64_t request_id, uint64_t object_id,
+                   locks::LockHandle h, const locks::Extent& e);
+  // Contention bookkeeping (see LockServiceOptions).
+  struct Contention {
+    Clock::time_point window_start{};
+    uint32_t conflicts = 0;             // in the window starting at window_start
+    Clock::time_point until{};          // contended before this time
+    locks::OwnerId last_srvlock_owner = 0;
+  };
+  // A request on the object had to wait or was refused.
+  void note_conflict(uint64_t object_id, Clock::time_point now);
+  bool contended_at(uint64_t object_id, Clock::time_point now) const;
+  uint32_t grant_flags(uint64_t object_id) const;
   void error_reply(const Waiter& w, Status s);
   // Drops every lock and request of peer; waiting requests get `why` as an
   // error reply unless why is OK.
@@ -108,6 +141,7 @@ class LockService {
   std::map<Key, Waiter> waiters_;                // waiting requests
   std::map<Key, CalledBack> called_back_;        // granted locks being called back
   std::map<transport::PeerId, std::string> evicted_;  // -> reason
+  std::map<uint64_t, Contention> contention_;    // by object id
   std::vector<LockOutgoing> out_;
 };
 

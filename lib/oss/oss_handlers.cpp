@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <set>
-#include "wire/messages.hpp"
 
 namespace nacre::oss {
 
@@ -43,11 +42,25 @@ Status check_range(uint64_t offset, uint64_t length) {
                                     std::to_string(length) + ") exceeds the maximum object size");
   return Status::ok();
 }
+// Server-side locking of a flagged write/read of [offset, offset + len):
+// OK (apply it; *reply_flags gets kObjReplyContended when the object is
+// contended) or the refusal.
+Status take_server_side_lock(const ServerSideLock& srvlock, uint32_t flags, uint64_t object_id,
+                             uint64_t offset, uint64_t len, bool write, uint32_t* reply_flags) {
+  if ((flags & wire::kObjFlagSrvLock) == 0) return Status::ok();
+  if (!srvlock)
+    return Status::error(EPROTO, "server-side locking was asked of a server without a lock service");
+  bool contended = false;
+  NACRE_RETURN_IF_ERROR(srvlock(object_id, locks::Extent{offset, offset + len}, write, &contended));
+  if (contended) *reply_flags |= wire::kObjReplyContended;
+  return Status::ok();
+}
 }  // namespace
 
 Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64_t max_rpc_bytes,
                           const wire::Request& req, wire::Reply& reply,
-                          std::vector<uint8_t>& read_buffer, const Status& gate) {
+                          std::vector<uint8_t>& read_buffer, const Status& gate,
+                          const ServerSideLock& srvlock) {
   const auto type = static_cast<MsgType>(req.header.type);
   if (type != MsgType::kObjWrite && !req.data.empty())
     return Status::error(EBADMSG, std::string(wire::msg_type_name(req.header.type)) +
@@ -67,11 +80,15 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
         return Status::error(EMSGSIZE, "write of " + std::to_string(req.data.size()) +
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
+      wire::ObjSizeReply rep;
+      NACRE_RETURN_IF_ERROR(take_server_side_lock(srvlock, m.flags, m.object_id, m.offset,
+                                                  req.data.size(), true, &rep.flags));
       auto size = (m.flags & wire::kObjDataCrc)
                       ? store.write_checked(m.object_id, m.offset, req.data, m.data_crc)
                       : store.write(m.object_id, m.offset, req.data);
       if (!size) return size.status();
-      reply.body = wire::encode_body(wire::ObjSizeReply{*size});
+      rep.object_size = *size;
+      reply.body = wire::encode_body(rep);
       return Status::ok();
     }
     case MsgType::kObjWriteBulk: {
@@ -87,6 +104,9 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
       if (!req.receive_bulk) return Status::error(EPROTO, "bulk data cannot be received here");
+      wire::ObjSizeReply rep;
+      NACRE_RETURN_IF_ERROR(
+          take_server_side_lock(srvlock, m.flags, m.object_id, m.offset, len, true, &rep.flags));
       const auto receive = [&](std::span<const std::span<uint8_t>> spans) {
         return req.receive_bulk(spans);
       };
@@ -95,7 +115,8 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
                                                  receive, m.data_crc)
                       : store.write_from(m.object_id, m.offset, static_cast<size_t>(len), receive);
       if (!size) return size.status();
-      reply.body = wire::encode_body(wire::ObjSizeReply{*size});
+      rep.object_size = *size;
+      reply.body = wire::encode_body(rep);
       return Status::ok();
     }
     case MsgType::kObjRead: {
@@ -112,16 +133,18 @@ Status handle_oss_request(store::ObjectStore& store, ReplicaMarks& marks, uint64
                                            " bytes exceeds max_rpc_bytes " +
                                            std::to_string(max_rpc_bytes));
       NACRE_RETURN_IF_ERROR(check_readable(marks, m.object_id));
+      wire::ObjSizeReply rep;
+      NACRE_RETURN_IF_ERROR(take_server_side_lock(srvlock, m.flags, m.object_id, m.offset,
+                                                  m.length, false, &rep.flags));
       if (read_buffer.size() < m.length) read_buffer.resize(m.length);
       uint64_t object_size = 0;
-      wire::ObjSizeReply rep;
       const std::span<uint8_t> into(read_buffer.data(), m.length);
       auto n = (m.flags & wire::kObjDataCrc)
                    ? store.read_with_crc(m.object_id, m.offset, into, &object_size, &rep.data_crc)
                    : store.read(m.object_id, m.offset, into, &object_size);
       if (!n) return n.status();
       rep.object_size = object_size;
-      if (m.flags & wire::kObjDataCrc) rep.flags = wire::kObjDataCrc;
+      if (m.flags & wire::kObjDataCrc) rep.flags |= wire::kObjDataCrc;
       reply.body = wire::encode_body(rep);
       reply.data = std::span<const uint8_t>(read_buffer.data(), *n);
       return Status::ok();

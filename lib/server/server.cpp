@@ -27,12 +27,27 @@ uint64_t lock_callback_timeout_from_env() {
   return ms;
 }
 
+uint64_t lock_contention_ms_from_env() {
+  const char* v = std::getenv(kEnvLockContention);
+  if (!v || !*v) return kDefaultLockContentionMs;
+  char* end = nullptr;
+  const unsigned long long ms = std::strtoull(v, &end, 10);
+  if (*end != '\0' || ms > 3600000ull || (v[0] < '0' || v[0] > '9')) {
+    log::warn(std::string(kEnvLockContention) + "='" + v +
+              "' is not a number of milliseconds in 0..3600000; using " +
+              std::to_string(kDefaultLockContentionMs));
+    return kDefaultLockContentionMs;
+  }
+  return ms;
+}
+
 namespace {
 oss::LockServiceOptions lock_options(const ServerOptions& o) {
   oss::LockServiceOptions l;
   l.server_index = o.index;
   l.callback_timeout = std::chrono::milliseconds(
       o.lock_callback_timeout_ms ? o.lock_callback_timeout_ms : lock_callback_timeout_from_env());
+  l.contention_window = std::chrono::milliseconds(lock_contention_ms_from_env());
   return l;
 }
 }  // namespace
@@ -200,9 +215,15 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
     return mds::handle_mds_request(*metadata_, req, reply);
   }
   const transport::PeerId peer{req.link, req.rank};
-  if (oss::is_oss_request(type))
+  if (oss::is_oss_request(type)) {
+    const oss::ServerSideLock srvlock = [this, &peer](uint64_t object_id,
+                                                       const locks::Extent& extent, bool write,
+                                                       bool* contended) {
+      return locks_.server_side_lock(peer, object_id, extent, write, contended);
+    };
     return oss::handle_oss_request(*objects_, marks_, opts_.max_rpc_bytes, req, reply, read_buffer_,
-                                   locks_.check_peer(peer));
+                                   locks_.check_peer(peer), srvlock);
+  }
   switch (static_cast<MsgType>(type)) {
     case MsgType::kLockEnqueue:
       if (!req.data.empty()) return Status::error(EBADMSG, "LOCK_ENQUEUE must not carry data");

@@ -29,6 +29,13 @@ struct ServerOptions {
 };
 
 inline constexpr uint64_t kDefaultLockCallbackTimeoutMs = 10000;
+// How long an object stays contended (server-side locking, docs/LOCKS.md);
+// 0 turns server-side locking off.
+inline constexpr uint64_t kDefaultLockContentionMs = 2000;
+inline constexpr const char* kEnvLockContention = "NACRE_LOCK_CONTENTION_MS";
+// The window the environment asks for (milliseconds, 0..3600000), or the
+// default when unset; a bad value is logged and the default used.
+uint64_t lock_contention_ms_from_env();
 inline constexpr const char* kEnvLockCallbackTimeout = "NACRE_LOCK_CALLBACK_TIMEOUT_MS";
 // The timeout the environment asks for (milliseconds, 1..86400000), or the
 // default when unset; a bad value is logged and the default used.

@@ -25,7 +25,9 @@ namespace nacre::wire {
 
 inline constexpr uint32_t kMagic = 0x5243414E;
 // 2: layouts carry mirrors; object data carries CRC-32C (issue 6).
-inline constexpr uint16_t kProtocolVersion = 2;
+// 3: server-side locking of contended objects (LOCK_ENQUEUE reply flags,
+//    kObjFlagSrvLock, kObjReplyContended; docs/LOCKS.md).
+inline constexpr uint16_t kProtocolVersion = 3;
 inline constexpr size_t kFrameHeaderSize = 32;
 // Largest header + body of any message (control part).
 inline constexpr size_t kMaxControlBytes = 64 * 1024;

@@ -244,7 +244,17 @@ inline constexpr size_t kAppLockReplyBody = 29;
 // checks it before storing; on reads the client asks for it and checks the
 // bytes it received (docs/DURABILITY.md, "Checksums").
 inline constexpr uint32_t kObjDataCrc = 1;
-inline constexpr uint32_t kObjFlagsAll = 1;
+// Server-side locking (OBJ_WRITE, OBJ_WRITE_BULK, OBJ_READ; docs/LOCKS.md,
+// "Contended objects"): the client holds no extent lock for this I/O; the
+// server applies it only if no other client holds or waits for a lock that
+// conflicts with it (else EBUSY, and the client retries under a lock of its
+// own). One message is applied atomically by the server's service loop.
+inline constexpr uint32_t kObjFlagSrvLock = 2;
+inline constexpr uint32_t kObjFlagsAll = kObjDataCrc | kObjFlagSrvLock;
+// ObjSizeReply.flags: kObjDataCrc (data_crc is set), and kObjReplyContended:
+// the object is contended, so the client should keep using server-side
+// locking for it.
+inline constexpr uint32_t kObjReplyContended = 2;
 struct ObjWriteRequest {  // data: the bytes to write
   uint64_t object_id = 0;
   uint64_t offset = 0;
@@ -343,12 +353,17 @@ struct LockEnqueueRequest {
     x.u64(object_id); x.u8(mode); x.u64(gid); x.u64(start); x.u64(end); x.u32(flags);
   }
 };
-struct LockEnqueueReply {  // fixed 24 bytes
+// LockEnqueueReply.flags: the object is contended (several clients' locks
+// conflicted on it recently): the client should use server-side locking
+// (kObjFlagSrvLock) for I/O that fits one message, and not keep the lock.
+inline constexpr uint32_t kLockReplyContended = 1;
+struct LockEnqueueReply {  // fixed 28 bytes
   uint64_t handle = 0;
   uint64_t start = 0, end = 0;  // granted extent (contains the wanted one)
-  template <class V> void visit(V& x) { x.u64(handle); x.u64(start); x.u64(end); }
+  uint32_t flags = 0;           // kLockReplyContended
+  template <class V> void visit(V& x) { x.u64(handle); x.u64(start); x.u64(end); x.u32(flags); }
 };
-inline constexpr size_t kLockEnqueueReplyBody = 24;
+inline constexpr size_t kLockEnqueueReplyBody = 28;
 struct LockCancelRequest {
   uint64_t object_id = 0;
   uint64_t handle = 0;

@@ -153,6 +153,64 @@ TEST_CASE("an unresponsive holder is evicted, the waiter proceeds, the holder's 
 }
 
 
+TEST_CASE("contended objects: interleaved writers switch to server-side locking, then back") {
+  ScopedEnv window("NACRE_LOCK_CONTENTION_MS", "300");
+  LoopbackCluster c(1, 2, 1 << 20, {1 << 20, 1, -1});
+  enable_locks(c, 2);
+  auto f0 = c.fs(0).create("/hard");
+  REQUIRE(f0.is_ok());
+  auto f1 = c.fs(1).open("/hard", open_flags::kReadWrite);
+  REQUIRE(f1.is_ok());
+  // ior-hard in miniature: records of 3000 bytes, client k writes records
+  // 2i + k, both at once, all in one object.
+  constexpr size_t kRec = 3000;
+  constexpr int kRecords = 300;
+  std::atomic<int> done[2] = {0, 0};
+  auto writer = [&](File& f, int k) {
+    std::vector<uint8_t> rec(kRec);
+    for (int i = 0; i < kRecords; ++i) {
+      // Stay within a few records of the other writer, so the two really
+      // interleave (cached writes would otherwise finish before the other
+      // thread starts).
+      while (done[1 - k].load() + 2 < i) std::this_thread::yield();
+      const uint64_t index = 2 * static_cast<uint64_t>(i) + static_cast<uint64_t>(k);
+      for (size_t b = 0; b < kRec; ++b) rec[b] = static_cast<uint8_t>(index * 7 + b);
+      REQUIRE(f.write_at(index * kRec, rec.data(), kRec).is_ok());
+      done[k].store(i + 1);
+    }
+  };
+  std::thread t0([&] { writer(*f0, 0); });
+  std::thread t1([&] { writer(*f1, 1); });
+  t0.join();
+  t1.join();
+  const uint64_t server_locked = c.core(0).server_locked_ios() + c.core(1).server_locked_ios();
+  MESSAGE("callbacks " << c.core(0).lock_cache().callbacks_received() << "/" << c.core(1).lock_cache().callbacks_received() << " server-locked writes: " << server_locked << " of " << 2 * kRecords << ", refused "
+                                   << c.core(0).server_lock_refusals() + c.core(1).server_lock_refusals());
+  CHECK(server_locked > 0);
+  // Every record is intact whichever way it went.
+  std::vector<uint8_t> all(2 * kRecords * kRec);
+  auto n = f1->read_at(0, all.data(), all.size());
+  REQUIRE(n.is_ok());
+  REQUIRE(*n == all.size());
+  size_t bad = 0;
+  for (size_t i = 0; i < all.size(); ++i)
+    bad += all[i] != static_cast<uint8_t>((i / kRec) * 7 + i % kRec);
+  CHECK(bad == 0);
+  // Alone again: once the window has passed, a server-locked reply comes
+  // back without the flag and the client goes back to locks and caching.
+  bool cached = false;
+  std::vector<uint8_t> small(100, 0x5a);
+  for (int i = 0; i < 40 && !cached; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    REQUIRE(f0->write_at(17, small.data(), small.size()).is_ok());
+    cached = c.core(0).write_cache().dirty_bytes() > 0;
+  }
+  CHECK(cached);
+  std::vector<uint8_t> back(100);
+  REQUIRE(f1->read_at(17, back.data(), back.size()).is_ok());
+  CHECK(back == small);
+}
+
 TEST_CASE("write-back: small writes stay cached until another client needs them") {
   LoopbackCluster c(2, 2, 1 << 20, {64 << 10, -1, -1});
   enable_locks(c, 2);

@@ -214,4 +214,136 @@ TEST_CASE("a disconnecting client's locks go away silently") {
   (void)a;
 }
 
+// ---- server-side locking of contended objects ------------------------------
+
+namespace {
+LockService contention_service(std::chrono::milliseconds window, uint32_t conflicts = 4) {
+  oss::LockServiceOptions o;
+  o.contention_window = window;
+  o.contended_conflicts = conflicts;
+  return LockService(o);
+}
+Status srvlock(LockService& s, PeerId p, uint64_t obj, uint64_t start, uint64_t end, bool write,
+               bool* contended) {
+  return s.server_side_lock(p, obj, locks::Extent{start, end}, write, contended);
+}
+// A holds PW on [0, 4096) of obj; B asks for it and waits; A cancels.
+void one_conflict(LockService& s, uint64_t obj, uint64_t req) {
+  auto a = enqueue(s, A, req, enq_body(obj, kPW, 0, 4096, wire::kLockFlagNoExpand));
+  REQUIRE(a.status.is_ok());
+  REQUIRE_FALSE(a.deferred);
+  auto b = enqueue(s, B, req + 1, enq_body(obj, kPW, 0, 4096, wire::kLockFlagNoExpand));
+  REQUIRE(b.deferred);
+  REQUIRE(cancel(s, A, obj, a.grant.handle).is_ok());
+  for (const auto& o : s.take_outgoing()) {
+    if (o.callback) continue;
+    wire::LockEnqueueReply g;
+    REQUIRE(wire::decode_body(o.body, g, "grant").is_ok());
+    REQUIRE(cancel(s, B, obj, g.handle).is_ok());
+  }
+  (void)s.take_outgoing();
+}
+}  // namespace
+
+TEST_CASE("server-side locking: refused exactly while another client's lock conflicts") {
+  LockService s = contention_service(std::chrono::milliseconds(60000));
+  bool contended = true;
+  // Nothing locked: allowed, not contended.
+  CHECK(srvlock(s, B, 7, 0, 100, true, &contended).is_ok());
+  CHECK_FALSE(contended);
+  auto a = enqueue(s, A, 1, enq_body(7, kPR, 1000, 2000, wire::kLockFlagNoExpand));
+  REQUIRE(a.status.is_ok());
+  // A's PR lock: B's write over it is refused, B's read and B's write
+  // elsewhere are not; A's own I/O never conflicts with A's lock.
+  Status w = srvlock(s, B, 7, 1500, 1600, true, &contended);
+  CHECK(w.code() == EBUSY);
+  CHECK(w.message().find("locked by another client") != std::string::npos);
+  CHECK(srvlock(s, B, 7, 1500, 1600, false, &contended).is_ok());
+  CHECK(srvlock(s, B, 7, 2000, 3000, true, &contended).is_ok());
+  CHECK(srvlock(s, B, 8, 1500, 1600, true, &contended).is_ok());  // another object
+  CHECK(srvlock(s, A, 7, 1500, 1600, true, &contended).is_ok());
+  // A waiting request conflicts too (it was there first).
+  auto c = enqueue(s, C, 2, enq_body(7, kPW, 1900, 2500, wire::kLockFlagNoExpand));
+  REQUIRE(c.deferred);
+  CHECK(srvlock(s, B, 7, 2400, 2450, false, &contended).code() == EBUSY);
+  CHECK(srvlock(s, B, 7, 2500, 2600, false, &contended).is_ok());
+  // Empty extents touch nothing.
+  CHECK(srvlock(s, B, 7, 1500, 1500, true, &contended).is_ok());
+  // Server-side locking takes no lock: the table is unchanged.
+  CHECK(s.table(7)->granted_count() == 1);
+  CHECK(s.table(7)->waiting_count() == 1);
+}
+
+TEST_CASE("server-side locking: an object becomes contended after enough waits, and grants say so") {
+  LockService s = contention_service(std::chrono::milliseconds(60000), 3);
+  bool contended = true;
+  one_conflict(s, 7, 10);
+  one_conflict(s, 7, 20);
+  CHECK_FALSE(s.contended(7));
+  CHECK(srvlock(s, A, 7, 0, 10, true, &contended).is_ok());
+  CHECK_FALSE(contended);
+  one_conflict(s, 7, 30);  // the third wait
+  CHECK(s.contended(7));
+  CHECK_FALSE(s.contended(8));
+  auto g = enqueue(s, A, 40, enq_body(7, kPR, 0, 10));
+  REQUIRE(g.status.is_ok());
+  CHECK(g.grant.flags == wire::kLockReplyContended);
+  auto other = enqueue(s, A, 41, enq_body(8, kPR, 0, 10));
+  CHECK(other.grant.flags == 0);
+  REQUIRE(cancel(s, A, 7, g.grant.handle).is_ok());
+  CHECK(srvlock(s, B, 7, 0, 10, true, &contended).is_ok());
+  CHECK(contended);
+  // Refusals count as conflicts too.
+  LockService r = contention_service(std::chrono::milliseconds(60000), 2);
+  auto h = enqueue(r, A, 1, enq_body(9, kPW, 0, 100));
+  REQUIRE(h.status.is_ok());
+  CHECK(srvlock(r, B, 9, 0, 10, true, &contended).code() == EBUSY);
+  CHECK_FALSE(r.contended(9));
+  CHECK(srvlock(r, B, 9, 0, 10, true, &contended).code() == EBUSY);
+  CHECK(r.contended(9));
+}
+
+TEST_CASE("server-side locking: contention ends a window after the last conflict unless clients interleave") {
+  const auto window = std::chrono::milliseconds(150);
+  LockService s = contention_service(window, 1);
+  bool contended = false;
+  one_conflict(s, 7, 10);
+  REQUIRE(s.contended(7));
+  // One client alone: no refresh, the mark runs out.
+  std::this_thread::sleep_for(window / 2);
+  CHECK(srvlock(s, A, 7, 0, 10, true, &contended).is_ok());
+  CHECK(contended);
+  std::this_thread::sleep_for(window);
+  CHECK(srvlock(s, A, 7, 0, 10, true, &contended).is_ok());
+  CHECK_FALSE(contended);
+  CHECK_FALSE(s.contended(7));
+  // Two clients alternating keep it contended past the first window.
+  one_conflict(s, 7, 20);
+  REQUIRE(s.contended(7));
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(window / 3);
+    CHECK(srvlock(s, i % 2 ? A : B, 7, 0, 10, true, &contended).is_ok());
+    CHECK(contended);
+  }
+  CHECK(s.contended(7));
+}
+
+TEST_CASE("server-side locking: a zero window turns contention off; evicted clients are refused") {
+  LockService s = contention_service(std::chrono::milliseconds(0), 1);
+  bool contended = true;
+  one_conflict(s, 7, 10);
+  one_conflict(s, 7, 20);
+  CHECK_FALSE(s.contended(7));
+  CHECK(srvlock(s, A, 7, 0, 10, true, &contended).is_ok());
+  CHECK_FALSE(contended);
+  // An evicted client gets ESTALE, like its other requests.
+  LockService e({1, {}, std::chrono::milliseconds(1)});
+  REQUIRE(enqueue(e, A, 1, enq_body(7, kPW, 0, 4096)).status.is_ok());
+  REQUIRE(enqueue(e, B, 2, enq_body(7, kPW, 0, 4096)).deferred);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  e.expire(LockService::Clock::now());
+  REQUIRE(e.evicted(A));
+  CHECK(srvlock(e, A, 7, 0, 10, false, &contended).code() == ESTALE);
+}
+
 }  // TEST_SUITE

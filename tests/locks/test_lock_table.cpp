@@ -3,6 +3,8 @@
 
 #include "lock_model.hpp"
 
+#include <random>
+
 using namespace locks_test;
 
 namespace {
@@ -182,5 +184,46 @@ TEST_SUITE("lock_table") {
     CHECK_FALSE(t.callback_sent(12345));
     CHECK(t.blockers(12345).empty());
     CHECK(t.release_owner(99).granted.empty());
+  }
+
+  TEST_CASE("would_conflict matches a brute-force check over granted locks and waiters") {
+    std::mt19937_64 rng(20261130);
+    const Mode modes[] = {Mode::PR, Mode::PW, Mode::GROUP};
+    long probes = 0, conflicting = 0;
+    for (int round = 0; round < 300; ++round) {
+      LockTable t(1);
+      std::vector<LockHandle> live;
+      for (int op = 0; op < 12; ++op) {
+        if (!live.empty() && rng() % 4 == 0) {
+          const size_t k = rng() % live.size();
+          (void)t.cancel(live[k]);
+          live.erase(live.begin() + static_cast<long>(k));
+          continue;
+        }
+        const uint64_t a = rng() % 64, b = a + 1 + rng() % 16;
+        const Mode m = modes[rng() % 3];
+        auto r = t.request(1 + rng() % 4, m, 1 + rng() % 2, Extent{a * 256, b * 256},
+                           RequestFlags{rng() % 2 == 0});
+        REQUIRE(r.is_ok());
+        live.push_back(std::holds_alternative<Granted>(*r) ? std::get<Granted>(*r).handle
+                                                           : std::get<Wait>(*r).handle);
+      }
+      for (int p = 0; p < 40; ++p) {
+        LockInfo probe;
+        probe.owner = 1 + rng() % 4;
+        probe.mode = rng() % 2 ? Mode::PW : Mode::PR;
+        const uint64_t a = rng() % 80, b = a + 1 + rng() % 8;
+        probe.extent = Extent{a * 256, b * 256};
+        bool expect = false;
+        for (const auto& l : t.granted()) expect |= conflicts(probe, l);
+        for (const auto& l : t.waiting()) expect |= conflicts(probe, l);
+        CHECK(t.would_conflict(probe.owner, probe.mode, probe.extent) == expect);
+        ++probes;
+        conflicting += expect;
+      }
+    }
+    // Both answers occur often enough for the comparison to mean something.
+    CHECK(conflicting > probes / 10);
+    CHECK(conflicting < probes * 9 / 10);
   }
 }

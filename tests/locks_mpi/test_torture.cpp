@@ -20,8 +20,14 @@
 //
 // By default clients cache small writes under their PW locks (write-back);
 // --write-through sends every write at once (still under locks).
+// The random overlapping I/O makes the objects contended, so clients switch
+// to server-side locking for the calls that fit one object (docs/LOCKS.md,
+// "Contended objects"); --server-locking yes|no checks that they did (or,
+// with NACRE_LOCK_CONTENTION_MS=0, that they did not).
 //
 //   test_torture --servers N [--seed S] [--ops N] [--rounds R] [--lockless] [--write-through]
+//                [--server-locking yes|no|any]
+#include "client/file_access.hpp"
 #include "mpi/mpi_check.hpp"
 
 #include <algorithm>
@@ -126,6 +132,7 @@ int main(int argc, char** argv) {
   const int rounds = std::max(1, std::atoi(mpicheck::arg_value(args, "--rounds", "8").c_str()));
   const bool lockless = std::find(args.begin(), args.end(), "--lockless") != args.end();
   const bool write_through = std::find(args.begin(), args.end(), "--write-through") != args.end();
+  const std::string server_locking = mpicheck::arg_value(args, "--server-locking", "any");
 
   return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {
     if (env.rank == 0) {
@@ -232,14 +239,21 @@ int main(int argc, char** argv) {
       CHECK_EQ(atomicity_violations, 0L);
       CHECK_EQ(raw_violations, 0L);
     }
-    long totals[4] = {atomicity_violations, raw_violations, reads, writes}, sums[4];
-    MPI_Reduce(totals, sums, 4, MPI_LONG, MPI_SUM, 0, env.comm);
+    const auto core = nacre::client::FileAccess::core(*f);
+    long totals[6] = {atomicity_violations, raw_violations, reads, writes,
+                      static_cast<long>(core->server_locked_ios()),
+                      static_cast<long>(core->server_lock_refusals())};
+    long sums[6];
+    MPI_Allreduce(totals, sums, 6, MPI_LONG, MPI_SUM, env.comm);
     if (env.rank == 0) {
       std::printf("mpi.locks.torture: %ld writes, %ld reads in %.2f s; atomicity violations %ld, "
-                  "read-after-write violations %ld (chunks)\n",
-                  sums[3], sums[2], MPI_Wtime() - t0, sums[0], sums[1]);
+                  "read-after-write violations %ld (chunks); server-locked calls %ld "
+                  "(refused %ld)\n",
+                  sums[3], sums[2], MPI_Wtime() - t0, sums[0], sums[1], sums[4], sums[5]);
       std::fflush(stdout);
     }
+    if (server_locking == "yes") CHECK(sums[4] > 0);
+    if (server_locking == "no") CHECK_EQ(sums[4], 0L);
     CHECK_OK(f->close());
     env.barrier();
     if (env.rank == 0) CHECK_OK(env.fs.unlink("/torture"));
