@@ -116,7 +116,7 @@ void print_summary(const std::vector<Series>& all, const Options& o, int clients
   }
   const double records = static_cast<double>(o.ior_segments) * clients;
   for (const char* a : {"nacre:locks", "nacre:no-expand"})
-    for (const char* m : {"callbacks_write", "callbacks_read"})
+    for (const char* m : {"callbacks_write", "callbacks_read", "srvlock_write", "srvlock_read"})
       if (const Series* s = find_series(all, m, a))
         std::printf("  ior-hard %s %s: %.0f (median) = %.3f per record\n", a, m, s->med(),
                     s->med() / records);
@@ -236,7 +236,7 @@ int run(Options o, const std::string& parts, uint64_t reserve, bool no_reserve) 
       }
     };
     show({"records_"}, "nacre:cache");
-    show({"ior_hard_", "callbacks_", "cancels_"}, "nacre:locks");
+    show({"ior_hard_", "callbacks_", "cancels_", "srvlock_"}, "nacre:locks");
     show({"lock_"}, "nacre");
     show({"write_4k"}, "nacre:lockless");
     show({"conflict_"}, "nacre:cache");
@@ -262,6 +262,9 @@ int main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false));
   app.add_option("--ior-segments", o.ior_segments, "ior-hard records per client (4000)")
       ->check(CLI::Range(1, 10000000));
+  app.add_option("--ior-systems", o.ior_systems,
+                 "ior-hard systems to run, comma-separated (default all: nacre:locks,"
+                 "nacre:no-expand,nacre:lockless,mpiio:<local-dir>)");
   app.add_option("--micro-iters", o.micro_iters, "timed operations per micro measurement")
       ->check(CLI::Range(1, 10000000));
   app.add_option("--conflict-iters", o.conflict_iters, "timed alternating conflicting writes")

@@ -24,6 +24,7 @@ struct Options {
   uint64_t records_file = 32 * kMiB;  // bytes per file
   // 2. ior-hard independent
   uint64_t ior_segments = 4000;  // records of 47008 bytes per client
+  std::string ior_systems;       // comma-separated subset of the ior-hard systems ("": all)
   // 3. micro-benchmark
   int micro_iters = 2000;   // timed operations per measurement
   int micro_warmup = 100;
@@ -69,6 +70,8 @@ class BenchFile {
   // only; zero elsewhere): callbacks received, cancels sent.
   virtual uint64_t callbacks() const { return 0; }
   virtual uint64_t cancels() const { return 0; }
+  // Calls done with server-side locking (contended objects, docs/LOCKS.md).
+  virtual uint64_t server_locked() const { return 0; }
 };
 
 // path: absolute Nacre path; flags: extra open_flags (kWriteThrough,

@@ -94,6 +94,7 @@ class NacreFile final : public BenchFile {
   uint64_t cancels() const override {
     return core_ && core_->lock_progress() ? core_->lock_progress()->cancels_sent() : 0;
   }
+  uint64_t server_locked() const override { return core_ ? core_->server_locked_ios() : 0; }
 
  private:
   Status open_one(uint32_t flags) {

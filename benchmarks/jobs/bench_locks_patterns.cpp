@@ -104,6 +104,7 @@ namespace {
 struct IorPhase {
   double seconds = -1;
   uint64_t callbacks = 0, cancels = 0;  // this rank's, during the phase
+  uint64_t server_locked = 0;           // calls done with server-side locking
 };
 
 // COLLECTIVE: open (create or not), one call per record, close; timed as
@@ -113,11 +114,12 @@ IorPhase ior_phase(BenchFile& f, MPI_Comm comm, bool write, uint64_t segments, i
   int clients = 1;
   MPI_Comm_size(comm, &clients);
   IorPhase p;
-  uint64_t cb0 = 0, ca0 = 0;
+  uint64_t cb0 = 0, ca0 = 0, sl0 = 0;
   p.seconds = timed(comm, [&]() -> Status {
     NACRE_RETURN_IF_ERROR(f.open(comm, write));
     cb0 = f.callbacks();
     ca0 = f.cancels();
+    sl0 = f.server_locked();
     Status s;
     for (uint64_t i = 0; s && i < segments; ++i) {
       const uint64_t off = (i * static_cast<uint64_t>(clients) + static_cast<uint64_t>(target_rank)) *
@@ -130,6 +132,7 @@ IorPhase ior_phase(BenchFile& f, MPI_Comm comm, bool write, uint64_t segments, i
   });
   p.callbacks = f.callbacks() - cb0;
   p.cancels = f.cancels() - ca0;
+  p.server_locked = f.server_locked() - sl0;
   return p;
 }
 
@@ -153,6 +156,12 @@ bool bench_ior_hard(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
   systems.push_back(nacre_bench_file(fs, "nacre:no-expand", base + "-noexp", open_flags::kNoExpand));
   systems.push_back(nacre_bench_file(fs, "nacre:lockless", base + "-ll", open_flags::kLockless));
   systems.push_back(mpiio_bench_file("mpiio:" + o.local_dir, o.local_dir + base + ".mpiio"));
+  if (!o.ior_systems.empty()) {
+    const std::string list = "," + o.ior_systems + ",";
+    std::erase_if(systems, [&](const std::unique_ptr<BenchFile>& f) {
+      return list.find("," + f->name() + ",") == std::string::npos;
+    });
+  }
   const uint64_t bytes = o.ior_segments * kIorRecord;
   const double mib = static_cast<double>(bytes) * n / kMiB;
   std::vector<uint8_t> out(bytes), in(bytes);
@@ -180,6 +189,7 @@ bool bench_ior_hard(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
     ok = all_ok(clients, w.seconds > 0 && r.seconds > 0 && bad == 0 && report(rm, f.name()));
     const uint64_t cbw = sum_over(clients, w.callbacks), caw = sum_over(clients, w.cancels);
     const uint64_t cbr = sum_over(clients, r.callbacks), car = sum_over(clients, r.cancels);
+    const uint64_t slw = sum_over(clients, w.server_locked), slr = sum_over(clients, r.server_locked);
     if (ok && me == 0) {
       series(results, "ior_hard_write", f.name(), "MiB/s").samples.push_back(mib / w.seconds);
       series(results, "ior_hard_read", f.name(), "MiB/s").samples.push_back(mib / r.seconds);
@@ -188,6 +198,8 @@ bool bench_ior_hard(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
         series(results, "cancels_write", f.name(), "count").samples.push_back(static_cast<double>(caw));
         series(results, "callbacks_read", f.name(), "count").samples.push_back(static_cast<double>(cbr));
         series(results, "cancels_read", f.name(), "count").samples.push_back(static_cast<double>(car));
+        series(results, "srvlock_write", f.name(), "count").samples.push_back(static_cast<double>(slw));
+        series(results, "srvlock_read", f.name(), "count").samples.push_back(static_cast<double>(slr));
       }
     }
   }

@@ -182,14 +182,18 @@ namespace {
 // Ends the uses of the locks an I/O call took, on every return path.
 class HeldLocks {
  public:
-  explicit HeldLocks(LockCache& cache) : cache_(cache) {}
+  // after: runs once the uses have ended (sends the cancels of locks not
+  // to be kept, see ClientCore::cancel_dropped_locks).
+  HeldLocks(LockCache& cache, std::function<void()> after) : cache_(cache), after_(std::move(after)) {}
   ~HeldLocks() {
     for (const auto& r : refs) cache_.unuse(r);
+    if (after_) after_();
   }
   std::vector<LockRef> refs;
 
  private:
   LockCache& cache_;
+  std::function<void()> after_;
 };
 }  // namespace
 
@@ -220,7 +224,7 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
     if (s.code() != EBUSY) return s;
     ++server_lock_refusals_;  // a conflicting lock: take ours as usual
   }
-  HeldLocks held(lock_cache_);
+  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
   // A caller holding PW locks that cover the pieces must not ask again: a
   // callback may have marked them since, and a new request would then wait
   // for our own lock.
@@ -235,7 +239,9 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
   for (const auto& r : plan) {
     const StripeTarget& t = layout.stripes[r.stripe_index];
     const ObjectKey key{t.server, t.object_id};
-    if (cache && r.length < kCacheBelow) {
+    // A contended object's lock is dropped right after this call: nothing
+    // is cached under it.
+    if (cache && r.length < kCacheBelow && !contention_.contended(t.server, t.object_id)) {
       if (layout.copies() > 1 && !copies_of_.count(key))
         copies_of_[key] = copy_targets(layout, r.stripe_index);
       // Under our PW lock: keep it; it is sent on flush, callback or limit.
@@ -318,7 +324,7 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
     if (s.code() != EBUSY) return s;
     ++server_lock_refusals_;  // a conflicting lock: take ours as usual
   }
-  HeldLocks held(lock_cache_);
+  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PR, locking, &held.refs));
   if (disconnected_)
@@ -427,7 +433,7 @@ Status ClientCore::stat_objects_locked(const Layout& layout,
 Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime, IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held(lock_cache_);
+  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
   // PR on every whole object: writers elsewhere flush their cached writes.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PR, locking, &held.refs));
@@ -438,7 +444,7 @@ Result<uint64_t> ClientCore::append(const Layout& layout, const void* buf, size_
                                     IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held(lock_cache_);
+  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
   // PW on every whole object: no other client writes or appends until this
   // append's data is in place (or cached under these locks).
   if (progress_ && locking.enabled)
@@ -475,7 +481,7 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held(lock_cache_);
+  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
   // PW on every whole object: other clients write back and drop their view.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));

@@ -230,6 +230,10 @@ class ClientCore {
   Status lock_whole(const Layout& layout, locks::Mode mode, const IoLocking& locking,
                     std::vector<LockRef>* held);
   void unlock(const std::vector<LockRef>& held);
+  // Cancels, from this thread and over the core's transport, the locks of
+  // contended objects the call just used (they are not kept; sending the
+  // cancels here keeps the progress thread asleep). REQUIRES mu_.
+  void cancel_dropped_locks();
   // Server-side locking (lib/client/client_srvlock.cpp): whether a call
   // with this plan may use it (one request, one copy, a contended object),
   // and the call done that way. EBUSY: the server refused (a conflicting
@@ -266,6 +270,7 @@ class ClientCore {
   std::set<uint64_t> fcntl_inos_;  // guarded by app_mu_
   LockCache lock_cache_;
   ContentionMarks contention_;
+  std::vector<LockRef> drop_after_call_;  // guarded by mu_: locks not to keep
   std::atomic<uint64_t> server_locked_ios_{0};
   std::atomic<uint64_t> server_lock_refusals_{0};
   WriteCache write_cache_;

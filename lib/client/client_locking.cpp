@@ -68,7 +68,10 @@ Status ClientCore::lock_hulls(const Layout& layout, const std::map<uint32_t, loc
     }
     // On a contended object the lock serves this call only (docs/LOCKS.md).
     const bool contended = (rep.flags & wire::kLockReplyContended) != 0;
-    if (contended) contention_.mark(t.server, t.object_id);
+    if (contended) {
+      contention_.mark(t.server, t.object_id);
+      drop_after_call_.push_back(LockRef{t.server, t.object_id, rep.handle});
+    }
     lock_cache_.add_in_use(t.server, t.object_id, rep.handle, mode, 0,
                            locks::Extent{rep.start, rep.end}, !contended);
     held->push_back(LockRef{t.server, t.object_id, rep.handle});
@@ -78,6 +81,14 @@ Status ClientCore::lock_hulls(const Layout& layout, const std::map<uint32_t, loc
 
 void ClientCore::unlock(const std::vector<LockRef>& held) {
   for (const auto& r : held) lock_cache_.unuse(r);
+  cancel_dropped_locks();
+}
+
+void ClientCore::cancel_dropped_locks() {
+  if (drop_after_call_.empty()) return;
+  auto refs = lock_cache_.take_cancels_of(drop_after_call_);
+  drop_after_call_.clear();
+  if (!refs.empty() && progress_) progress_->send_cancels(*transport_, refs);
 }
 
 }  // namespace nacre::client

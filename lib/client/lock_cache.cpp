@@ -97,6 +97,20 @@ std::vector<LockRef> LockCache::take_cancels() {
   return out;
 }
 
+std::vector<LockRef> LockCache::take_cancels_of(const std::vector<LockRef>& refs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<LockRef> out;
+  for (auto it = cancels_.begin(); it != cancels_.end();) {
+    if (std::find(refs.begin(), refs.end(), *it) != refs.end()) {
+      out.push_back(*it);
+      it = cancels_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
 void LockCache::forget_server(uint32_t server) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = held_.begin(); it != held_.end();) {

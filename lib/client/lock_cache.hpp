@@ -53,6 +53,8 @@ class LockCache {
   void on_callback(const LockRef& ref);
   // Locks to cancel now (called back and unused, or beyond the cache bound).
   std::vector<LockRef> take_cancels();
+  // Those of `refs` that are waiting to be cancelled, taken out of the queue.
+  std::vector<LockRef> take_cancels_of(const std::vector<LockRef>& refs);
   // Forgets every lock of a server (it evicted this client).
   void forget_server(uint32_t server);
 

@@ -65,9 +65,9 @@ bool LockProgress::poll_once() {
     handle_frame(frame);
     work = true;
   }
-  for (const auto& ref : cache_.take_cancels()) {
-    if (hooks_.before_cancel) hooks_.before_cancel(ref, *transport_);
-    send_cancel(ref);
+  auto cancels = cache_.take_cancels();
+  if (!cancels.empty()) {
+    send_cancels(*transport_, cancels);
     work = true;
   }
   return work;
@@ -91,25 +91,38 @@ void LockProgress::handle_frame(const std::vector<uint8_t>& frame) {
   cache_.on_callback(LockRef{b.server, b.object_id, b.handle});
 }
 
-void LockProgress::send_cancel(const LockRef& ref) {
-  transport::Call c;
-  c.server = static_cast<int>(ref.server);
-  c.request_id = next_request_id_();
-  c.head = wire::build_frame(static_cast<uint16_t>(wire::MsgType::kLockCancel), c.request_id, 0,
-                             wire::encode_body(wire::LockCancelRequest{ref.object, ref.handle}), 0);
-  Status s = transport_->exchange(std::span<transport::Call>(&c, 1));
-  if (s) s = parse_reply(c, static_cast<uint16_t>(wire::MsgType::kLockCancel), nullptr);
-  ++cancels_sent_;
-  if (s) return;
-  // ENOENT: the server no longer has it; ESTALE: this client was evicted.
-  if (s.code() == ESTALE) {
-    cache_.forget_server(ref.server);
-    if (hooks_.on_evicted) hooks_.on_evicted(ref.server, s);
+void LockProgress::send_cancels(transport::ClientTransport& t, const std::vector<LockRef>& refs) {
+  if (refs.empty()) return;
+  if (hooks_.before_cancel)
+    for (const auto& ref : refs) hooks_.before_cancel(ref, t);
+  std::vector<transport::Call> calls(refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    transport::Call& c = calls[i];
+    c.server = static_cast<int>(refs[i].server);
+    c.request_id = next_request_id_();
+    c.head = wire::build_frame(static_cast<uint16_t>(wire::MsgType::kLockCancel), c.request_id, 0,
+                               wire::encode_body(wire::LockCancelRequest{refs[i].object,
+                                                                         refs[i].handle}),
+                               0);
   }
-  if (s.code() != ENOENT && s.code() != ESTALE)
-    log::warn("cancelling lock " + std::to_string(ref.handle) + " on object " +
-              std::to_string(ref.object) + " at server " + std::to_string(ref.server) + ": " +
-              s.to_string());
+  Status ex = t.exchange(std::span<transport::Call>(calls));
+  cancels_sent_ += refs.size();
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const LockRef& ref = refs[i];
+    Status s = ex.is_ok()
+                   ? parse_reply(calls[i], static_cast<uint16_t>(wire::MsgType::kLockCancel), nullptr)
+                   : ex;
+    if (s) continue;
+    // ENOENT: the server no longer has it; ESTALE: this client was evicted.
+    if (s.code() == ESTALE) {
+      cache_.forget_server(ref.server);
+      if (hooks_.on_evicted) hooks_.on_evicted(ref.server, s);
+    }
+    if (s.code() != ENOENT && s.code() != ESTALE)
+      log::warn("cancelling lock " + std::to_string(ref.handle) + " on object " +
+                std::to_string(ref.object) + " at server " + std::to_string(ref.server) + ": " +
+                s.to_string());
+  }
 }
 
 }  // namespace nacre::client

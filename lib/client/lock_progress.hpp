@@ -53,11 +53,15 @@ class LockProgress {
 
   uint64_t cancels_sent() const { return cancels_sent_.load(); }
 
+  // Cancels refs over t (the progress thread's transport or, for locks a
+  // call drops at once, the caller's): before_cancel for each, then every
+  // LOCK_CANCEL in one exchange. Blocking; thread-safe for disjoint refs.
+  void send_cancels(transport::ClientTransport& t, const std::vector<LockRef>& refs);
+
  private:
   void loop();
   bool poll_once();  // true if it did any work
   void handle_frame(const std::vector<uint8_t>& frame);
-  void send_cancel(const LockRef& ref);
 
   std::unique_ptr<transport::ClientTransport> transport_;
   LockCache& cache_;

@@ -56,8 +56,11 @@ Status LockService::enqueue(const PeerId& peer, uint64_t request_id,
                                      std::to_string(m.end) + ")");
   auto [it, created] = tables_.try_emplace(m.object_id, m.object_id, opts_.expansion);
   (void)created;
+  // On a contended object nothing is expanded: the others do server-side
+  // locked I/O all over it, and a grown lock would refuse all of theirs.
+  const bool no_expand = (m.flags & wire::kLockFlagNoExpand) != 0 || contended(m.object_id);
   auto outcome = it->second.request(owner_of(peer), mode, m.gid, wanted,
-                                    locks::RequestFlags{(m.flags & wire::kLockFlagNoExpand) != 0});
+                                    locks::RequestFlags{no_expand});
   if (!outcome) return outcome.status();
   if (const auto* g = std::get_if<locks::Granted>(&*outcome)) {
     reply.body = wire::encode_body(wire::LockEnqueueReply{

@@ -288,8 +288,13 @@ TEST_CASE("server-side locking: an object becomes contended after enough waits, 
   auto g = enqueue(s, A, 40, enq_body(7, kPR, 0, 10));
   REQUIRE(g.status.is_ok());
   CHECK(g.grant.flags == wire::kLockReplyContended);
+  // ... and are not expanded (a grown lock would refuse the others'
+  // server-side locked I/O), while an uncontended object's are.
+  CHECK(g.grant.start == 0);
+  CHECK(g.grant.end == 10);
   auto other = enqueue(s, A, 41, enq_body(8, kPR, 0, 10));
   CHECK(other.grant.flags == 0);
+  CHECK(other.grant.end == locks::kEof);
   REQUIRE(cancel(s, A, 7, g.grant.handle).is_ok());
   CHECK(srvlock(s, B, 7, 0, 10, true, &contended).is_ok());
   CHECK(contended);
