@@ -144,6 +144,10 @@ Status ClientCore::hello() {
   if (rep.max_rpc_bytes < max_rpc_bytes_) max_rpc_bytes_ = rep.max_rpc_bytes;
   server_features_ = rep.features;
   if (max_rpc_bytes_ == 0) return Status::error(EPROTO, "server reports max_rpc_bytes 0");
+  // Keep the lease alive: four pings per lease (docs/LOCKS.md, "Client leases").
+  if (rep.lease_ms > 0 && progress_)
+    progress_->set_ping(server_count(),
+                        std::chrono::milliseconds(std::clamp<int64_t>(rep.lease_ms / 4, 20, 10000)));
   return Status::ok();
 }
 

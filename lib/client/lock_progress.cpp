@@ -53,9 +53,34 @@ void LockProgress::loop() {
       continue;
     }
     paused_ack_ = false;
+    ping_if_due();  // not work: the backoff keeps sleeping between pings
     if (poll_once()) backoff.reset();
     else backoff.pause();
   }
+}
+
+void LockProgress::set_ping(int servers, std::chrono::milliseconds interval) {
+  ping_servers_ = servers;
+  ping_interval_ms_ = interval.count();
+}
+
+void LockProgress::ping_if_due() {
+  const int64_t every = ping_interval_ms_.load();
+  const int servers = ping_servers_.load();
+  if (every <= 0 || servers <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_ping_) return;
+  next_ping_ = now + std::chrono::milliseconds(every);
+  std::vector<transport::Call> calls(static_cast<size_t>(servers));
+  for (int s = 0; s < servers; ++s) {
+    transport::Call& c = calls[static_cast<size_t>(s)];
+    c.server = s;
+    c.request_id = next_request_id_();
+    c.head = wire::build_frame(static_cast<uint16_t>(wire::MsgType::kPing), c.request_id, 0, {}, 0);
+  }
+  Status ex = transport_->exchange(std::span<transport::Call>(calls));
+  pings_sent_ += static_cast<uint64_t>(servers);
+  if (!ex) log::warn("lease keep-alive (PING) failed: " + ex.to_string());
 }
 
 bool LockProgress::poll_once() {

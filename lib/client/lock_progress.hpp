@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <chrono>
 #include <thread>
 
 namespace nacre::client {
@@ -52,6 +53,10 @@ class LockProgress {
   void set_paused(bool paused);
 
   uint64_t cancels_sent() const { return cancels_sent_.load(); }
+  // Client lease keep-alive: from now on the thread sends PING to servers
+  // 0..servers-1 every `interval` (0: never). Call before or after start().
+  void set_ping(int servers, std::chrono::milliseconds interval);
+  uint64_t pings_sent() const { return pings_sent_.load(); }
 
   // Cancels refs over t (the progress thread's transport or, for locks a
   // call drops at once, the caller's): before_cancel for each, then every
@@ -72,6 +77,11 @@ class LockProgress {
   std::atomic<bool> paused_{false};
   std::atomic<bool> paused_ack_{false};
   std::atomic<uint64_t> cancels_sent_{0};
+  std::atomic<uint64_t> pings_sent_{0};
+  std::atomic<int> ping_servers_{0};
+  std::atomic<int64_t> ping_interval_ms_{0};
+  std::chrono::steady_clock::time_point next_ping_{};  // progress thread only
+  void ping_if_due();
 };
 
 }  // namespace nacre::client

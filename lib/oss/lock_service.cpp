@@ -150,6 +150,11 @@ void LockService::release_peer(const PeerId& peer) {
   evicted_.erase(peer);
 }
 
+void LockService::expire_peer(const PeerId& peer, const std::string& reason) {
+  drop_peer(peer, Status::ok());
+  evicted_[peer] = reason;
+}
+
 void LockService::drop_peer(const PeerId& peer, const Status& why) {
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     if (it->second.peer == peer) {

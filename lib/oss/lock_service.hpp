@@ -85,6 +85,10 @@ class LockService {
   // Whether the object is contended now (see LockServiceOptions).
   bool contended(uint64_t object_id) const;
 
+  // The peer is presumed dead (its lease ran out): its locks and requests go
+  // away silently (a dead job cannot be answered), and anything it still
+  // sends gets ESTALE `reason`.
+  void expire_peer(const transport::PeerId& peer, const std::string& reason);
   // ESTALE "evicted by server k ..." for an evicted peer, else OK.
   Status check_peer(const transport::PeerId& peer) const;
 

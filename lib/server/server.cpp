@@ -13,32 +13,34 @@ namespace nacre::server {
 
 using wire::MsgType;
 
-uint64_t lock_callback_timeout_from_env() {
-  const char* v = std::getenv(kEnvLockCallbackTimeout);
-  if (!v || !*v) return kDefaultLockCallbackTimeoutMs;
+namespace {
+// A number of milliseconds from environment variable `name` in [min, max],
+// or `fallback` when unset; a bad value is logged and the fallback used.
+uint64_t ms_from_env(const char* name, uint64_t fallback, uint64_t min, uint64_t max) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
   char* end = nullptr;
   const unsigned long long ms = std::strtoull(v, &end, 10);
-  if (*end != '\0' || ms == 0 || ms > 86400000ull) {
-    log::warn(std::string(kEnvLockCallbackTimeout) + "='" + v +
-              "' is not a number of milliseconds in 1..86400000; using " +
-              std::to_string(kDefaultLockCallbackTimeoutMs));
-    return kDefaultLockCallbackTimeoutMs;
+  if (*end != '\0' || v[0] < '0' || v[0] > '9' || ms < min || ms > max) {
+    log::warn(std::string(name) + "='" + v + "' is not a number of milliseconds in " +
+              std::to_string(min) + ".." + std::to_string(max) + "; using " +
+              std::to_string(fallback));
+    return fallback;
   }
   return ms;
 }
+}  // namespace
+
+uint64_t lock_callback_timeout_from_env() {
+  return ms_from_env(kEnvLockCallbackTimeout, kDefaultLockCallbackTimeoutMs, 1, 86400000);
+}
 
 uint64_t lock_contention_ms_from_env() {
-  const char* v = std::getenv(kEnvLockContention);
-  if (!v || !*v) return kDefaultLockContentionMs;
-  char* end = nullptr;
-  const unsigned long long ms = std::strtoull(v, &end, 10);
-  if (*end != '\0' || ms > 3600000ull || (v[0] < '0' || v[0] > '9')) {
-    log::warn(std::string(kEnvLockContention) + "='" + v +
-              "' is not a number of milliseconds in 0..3600000; using " +
-              std::to_string(kDefaultLockContentionMs));
-    return kDefaultLockContentionMs;
-  }
-  return ms;
+  return ms_from_env(kEnvLockContention, kDefaultLockContentionMs, 0, 3600000);
+}
+
+uint64_t client_lease_ms_from_env() {
+  return ms_from_env(kEnvClientLease, kDefaultClientLeaseMs, 0, 86400000);
 }
 
 namespace {
@@ -57,7 +59,8 @@ Server::Server(ServerOptions options, std::unique_ptr<store::ObjectStore> object
     : opts_(options),
       objects_(std::move(objects)),
       metadata_(std::move(metadata)),
-      locks_(lock_options(options)) {
+      locks_(lock_options(options)),
+      leases_(std::chrono::milliseconds(client_lease_ms_from_env())) {
   if (metadata_) app_locks_ = std::make_unique<mds::AppLockService>();
 }
 
@@ -66,21 +69,50 @@ Status Server::serve(transport::ServerTransport& t) {
     transport::Incoming in;
     bool finished = false, timed_out = false;
     auto wait = std::chrono::milliseconds::max();
-    if (auto deadline = locks_.next_deadline()) {
+    if (auto deadline = next_deadline()) {
       const auto left = *deadline - oss::LockService::Clock::now();
       wait = std::max(std::chrono::milliseconds(0),
                       std::chrono::duration_cast<std::chrono::milliseconds>(left) +
                           std::chrono::milliseconds(1));
     }
     NACRE_RETURN_IF_ERROR(t.receive_for(in, &finished, wait, &timed_out));
-    if (timed_out) {
-      locks_.expire(oss::LockService::Clock::now());
-      NACRE_RETURN_IF_ERROR(flush_locks(t));
-      continue;
-    }
-    if (finished) return Status::ok();
-    NACRE_RETURN_IF_ERROR(handle(t, in));
+    if (!timed_out && finished) return Status::ok();
+    if (!timed_out) NACRE_RETURN_IF_ERROR(handle(t, in));
+    // A busy server checks its deadlines too, not only when it is idle.
+    if (auto deadline = next_deadline(); deadline && *deadline <= oss::LockService::Clock::now())
+      NACRE_RETURN_IF_ERROR(expire_due(t));
   }
+}
+
+std::optional<std::chrono::steady_clock::time_point> Server::next_deadline() const {
+  auto a = locks_.next_deadline();
+  auto b = leases_.next_deadline();
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+Status Server::expire_due(transport::ServerTransport& t) {
+  const auto now = oss::LockService::Clock::now();
+  locks_.expire(now);
+  for (const auto& peer : leases_.expire(now)) {
+    const std::string reason =
+        "client link " + std::to_string(peer.link) + " rank " + std::to_string(peer.rank) +
+        " sent nothing to server " + std::to_string(opts_.index) + " for " +
+        std::to_string(leases_.lease().count()) +
+        " ms (NACRE_CLIENT_LEASE_MS): presumed dead, its locks were released";
+    log::warn(reason);
+    locks_.expire_peer(peer, reason);
+    if (app_locks_) app_locks_->release_peer(peer);
+    ++expired_[peer.link];
+    if (disconnected_[peer.link] + expired_[peer.link] >= t.link_clients(peer.link)) {
+      // Nobody left on the link; the dead cannot say goodbye.
+      t.link_abandoned(peer.link);
+      disconnected_.erase(peer.link);
+      expired_.erase(peer.link);
+    }
+  }
+  return flush_locks(t);
 }
 
 Status Server::flush_locks(transport::ServerTransport& t) {
@@ -146,6 +178,7 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
       req.data = in.message.subspan(wire::kFrameHeaderSize + h->body_len);
       req.link = in.peer.link;
       req.rank = in.peer.rank;
+      leases_.heard(in.peer, oss::LockService::Clock::now());
       if (h->type == static_cast<uint16_t>(MsgType::kObjWriteBulk)) {
         req.receive_bulk = [&t, &in, &bulk_taken, id = h->request_id,
                             len = h->data_len](std::span<const std::span<uint8_t>> spans) {
@@ -200,7 +233,10 @@ Status Server::handle(transport::ServerTransport& t, const transport::Incoming& 
   }
   if (!sent) return sent;
   NACRE_RETURN_IF_ERROR(flush_locks(t));
-  if (link_done) t.link_finished(in.peer.link);
+  if (link_done) {
+    if (abandon_.erase(in.peer.link)) t.link_abandoned(in.peer.link);
+    else t.link_finished(in.peer.link);
+  }
   return Status::ok();
 }
 
@@ -242,17 +278,27 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
       NACRE_RETURN_IF_ERROR(wire::decode_body(req.body, m, "HELLO"));
       reply.body = wire::encode_body(wire::HelloReply{
           opts_.server_count, opts_.index, opts_.max_rpc_bytes,
-          opts_.checksums ? wire::kFeatureChecksums : 0u});
+          opts_.checksums ? wire::kFeatureChecksums : 0u,
+          static_cast<uint32_t>(leases_.lease().count())});
       return Status::ok();
     }
+    case MsgType::kPing:
+      if (!req.body.empty() || !req.data.empty())
+        return Status::error(EBADMSG, "PING takes no body");
+      leases_.ping(peer, oss::LockService::Clock::now());
+      return Status::ok();
     case MsgType::kDisconnect: {
+      leases_.end(peer);
       locks_.release_peer(peer);
       if (app_locks_) app_locks_->release_peer(peer);
       int& n = disconnected_[req.link];
       ++n;
-      if (n >= t.link_clients(req.link)) {
+      if (n + expired_[req.link] >= t.link_clients(req.link)) {
         *link_done = true;
+        // Some of its ranks are dead: no collective goodbye.
+        if (expired_[req.link] > 0) abandon_.insert(req.link);
         disconnected_.erase(req.link);
+        expired_.erase(req.link);
       }
       return Status::ok();
     }

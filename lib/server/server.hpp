@@ -7,11 +7,14 @@
 #include "mds/metadata_store.hpp"
 #include "oss/lock_service.hpp"
 #include "oss/replica_marks.hpp"
+#include "server/client_leases.hpp"
 #include "store/object_store.hpp"
 #include "transport/transport.hpp"
 #include "wire/rpc.hpp"
 
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -36,6 +39,10 @@ inline constexpr const char* kEnvLockContention = "NACRE_LOCK_CONTENTION_MS";
 // The window the environment asks for (milliseconds, 0..3600000), or the
 // default when unset; a bad value is logged and the default used.
 uint64_t lock_contention_ms_from_env();
+// Client leases (docs/LOCKS.md, "Client leases"); 0 turns them off.
+inline constexpr uint64_t kDefaultClientLeaseMs = 30000;
+inline constexpr const char* kEnvClientLease = "NACRE_CLIENT_LEASE_MS";
+uint64_t client_lease_ms_from_env();
 inline constexpr const char* kEnvLockCallbackTimeout = "NACRE_LOCK_CALLBACK_TIMEOUT_MS";
 // The timeout the environment asks for (milliseconds, 1..86400000), or the
 // default when unset; a bad value is logged and the default used.
@@ -70,13 +77,21 @@ class Server {
                   bool* link_done);
   // Sends the lock services' pending replies and callbacks.
   Status flush_locks(transport::ServerTransport& t);
+  // Evicts lock holders whose callback deadline passed and releases the
+  // clients whose lease ran out, then flushes what that produced.
+  Status expire_due(transport::ServerTransport& t);
+  // The earliest of the lock and lease deadlines.
+  std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
   ServerOptions opts_;
   std::unique_ptr<store::ObjectStore> objects_;
   std::unique_ptr<mds::MetadataStore> metadata_;
   oss::LockService locks_;
   oss::ReplicaMarks marks_;
   std::unique_ptr<mds::AppLockService> app_locks_;  // metadata server only
+  ClientLeases leases_;
   std::map<int, int> disconnected_;   // link -> client ranks that said DISCONNECT
+  std::map<int, int> expired_;        // link -> client ranks whose lease ran out
+  std::set<int> abandon_;             // links to abandon once their last DISCONNECT is answered
   std::vector<uint8_t> read_buffer_;  // reused by OBJ_READ
 };
 

@@ -68,6 +68,16 @@ void MpiServerTransport::link_finished(int link) {
   log::debug("link " + std::to_string(link) + " finished");
 }
 
+void MpiServerTransport::link_abandoned(int link) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (link < 0 || link >= static_cast<int>(links_.size()) || !links_[link].open) return;
+  links_[link].open = false;
+  // Not disconnected (collective with a job that is gone) and not freed:
+  // the communicator is left to MPI_Finalize.
+  links_[link].comm = MPI_COMM_NULL;
+  log::debug("link " + std::to_string(link) + " abandoned");
+}
+
 void MpiServerTransport::request_shutdown() {
   if (accepting_.exchange(false) && on_shutdown_) on_shutdown_();
 }

@@ -64,6 +64,7 @@ class MpiServerTransport final : public ServerTransport {
   Status discard_bulk(const PeerId& peer, uint64_t request_id) override;
   int link_clients(int link) const override;
   void link_finished(int link) override;
+  void link_abandoned(int link) override;
   void request_shutdown() override;
 
  private:

@@ -114,6 +114,10 @@ class ServerTransport {
   virtual int link_clients(int link) const = 0;
   // Every client of link has disconnected; the transport may release it.
   virtual void link_finished(int link) = 0;
+  // Every client of link is gone without DISCONNECT (their leases expired:
+  // the job was killed). The transport stops serving the link without the
+  // collective goodbye a dead job cannot answer.
+  virtual void link_abandoned(int link) { link_finished(link); }
   // A client asked the server job to shut down (standalone): stop accepting
   // new links, finish once the open ones are done.
   virtual void request_shutdown() = 0;

@@ -46,6 +46,9 @@ enum class MsgType : uint16_t {
   // Health of one server (issue 6): rebuild mode, stale copies.
   kServerStatus = 4,
   kSetRebuilding = 5,  // enter / leave rebuild mode (the rebuild driver)
+  // Client lease keep-alive (docs/LOCKS.md, "Client leases"): no body, empty
+  // reply; a client that stops sending anything is presumed dead.
+  kPing = 6,
   kMkdir = 10,
   kRmdir = 11,
   kOpen = 12,

@@ -70,8 +70,12 @@ struct HelloReply {
   uint32_t server_index = 0;
   uint64_t max_rpc_bytes = 0;
   uint32_t features = 0;  // kFeature* bits
+  // Client lease (ms): a client that pings must send something at least this
+  // often or lose its locks; 0: no leases (docs/LOCKS.md, "Client leases").
+  uint32_t lease_ms = 0;
   template <class V> void visit(V& x) {
     x.u32(server_count); x.u32(server_index); x.u64(max_rpc_bytes); x.u32(features);
+    x.u32(lease_ms);
   }
 };
 

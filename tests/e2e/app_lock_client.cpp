@@ -11,7 +11,10 @@
 //   wait <path> <dir>   creates <dir>/waiting, blocks for an exclusive fcntl
 //                       lock, then unlocks
 //   free <path>         exclusive fcntl and flock tries succeed
-// Exits non-zero (with the error) on any failure.
+// Exits non-zero (with the error) on any failure. <dir>/locked holds the
+// holder's pid (the test kills it with SIGKILL in the lease phase).
+// With --threads MPI is initialised with MPI_THREAD_MULTIPLE, so the client
+// has a lock progress thread and keeps a lease on the servers (PING).
 #include <nacre/nacre.hpp>
 
 #include <mpi.h>
@@ -45,9 +48,12 @@ int run(nacre::FileSystem& fs, const std::string& mode, const std::string& path,
     if (!f) return failed("open " + path, f.status());
     if (auto s = f->lock(LockType::kExclusive, 0, 0, false); !s) return failed("lock", s);
     if (auto s = f->flock(LockType::kExclusive, false); !s) return failed("flock", s);
-    std::FILE* flag = std::fopen((dir + "/locked").c_str(), "w");
+    // Written whole, then renamed: the test reads the pid as soon as it appears.
+    std::FILE* flag = std::fopen((dir + "/locked.tmp").c_str(), "w");
     if (!flag) return failed("flag file", nacre::Status::error(errno, dir + "/locked"));
+    std::fprintf(flag, "%d\n", static_cast<int>(getpid()));
     std::fclose(flag);
+    std::filesystem::rename(dir + "/locked.tmp", dir + "/locked");
     while (!std::filesystem::exists(dir + "/release"))
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     new nacre::File(std::move(*f));  // leaked on purpose: no unlock, no close
@@ -92,7 +98,17 @@ int run(nacre::FileSystem& fs, const std::string& mode, const std::string& path,
 }  // namespace
 
 int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
+  bool threads = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--threads") {
+      threads = true;
+      for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+      --argc;
+      break;
+    }
+  int provided = 0;
+  if (threads) MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  else MPI_Init(&argc, &argv);
   const std::string mode = argc > 1 ? argv[1] : "";
   if (argc < 3 || ((mode == "hold" || mode == "wait") && argc < 4)) {
     std::fprintf(stderr, "usage: app_lock_client hold|busy|wait|free <path> [dir]\n");

@@ -3,13 +3,18 @@
 # standalone server. Job A takes an fcntl and a flock lock and exits without
 # unlocking or closing; meanwhile job B sees both locks busy and job C blocks
 # for the fcntl lock; when A's session ends the server drops A's locks, C is
-# granted, and a later job gets both locks. Every process this test starts is
-# stopped by PID on exit.
+# granted, and a later job gets both locks. Then the lease phase: job D (with
+# a progress thread, so it holds a client lease) takes the locks and is
+# killed with SIGKILL, which sends nothing; the servers presume it dead when
+# its lease (NACRE_CLIENT_LEASE_MS, 3 s here) runs out, job E waits and is
+# granted, and the server job still shuts down cleanly (it does not wait for
+# the dead job's goodbye). Every process this test starts is stopped by PID
+# on exit.
 set -euo pipefail
 source "${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}/tests/support/standalone_env.sh" nacre-applock
 client="$build/tests/e2e/nacre_app_lock_client"
 
-"$src/scripts/nacre-up.sh" -n 2 -d "$state"
+NACRE_CLIENT_LEASE_MS=3000 "$src/scripts/nacre-up.sh" -n 2 -d "$state"
 MPI+=(--ompi-server "file:$state/ompi-server.uri")
 export NACRE_ADDRESS="file:$state/port"
 mkdir -p "$state/flags"
@@ -45,6 +50,32 @@ grep -q "^wait: granted" "$state/wait.out"
 
 echo "== a later job gets both locks"
 timeout 60 "${MPI[@]}" -n 1 "$client" free /app.lock
+
+echo "== lease: job D holds the locks and is killed"
+rm -f "$state/flags/"*
+timeout 90 "${MPI[@]}" -n 1 "$client" --threads hold /app.lock "$state/flags" & d=$!
+for _ in $(seq 600); do
+  [ -e "$state/flags/locked" ] && break
+  kill -0 "$d" 2>/dev/null || { echo "job D ended early"; wait "$d"; exit 1; }
+  sleep 0.1
+done
+[ -e "$state/flags/locked" ] || { echo "job D never took its locks"; exit 1; }
+dpid="$(cat "$state/flags/locked")"
+timeout 60 "${MPI[@]}" -n 1 "$client" busy /app.lock
+timeout 90 "${MPI[@]}" -n 1 "$client" wait /app.lock "$state/flags" > "$state/wait2.out" & e=$!
+for _ in $(seq 600); do
+  [ -e "$state/flags/waiting" ] && break
+  kill -0 "$e" 2>/dev/null || { echo "job E ended early"; cat "$state/wait2.out"; exit 1; }
+  sleep 0.1
+done
+kill -9 "$dpid"
+killed_at=$(date +%s)
+wait "$d" || true  # its mpirun reports the kill
+wait "$e"
+cat "$state/wait2.out"
+grep -q "^wait: granted" "$state/wait2.out"
+echo "job E granted $(( $(date +%s) - killed_at )) s after the kill"
+grep -q "presumed dead" "$state/server.log"
 
 echo "== shutdown"
 timeout 60 "$src/scripts/nacre-down.sh" -d "$state"

@@ -178,11 +178,19 @@ TEST_CASE("malformed bodies get EBADMSG and the server keeps serving") {
 TEST_CASE("frames that are not requests of this protocol are rejected") {
   RawServer s;
   SUBCASE("unknown message type: ENOSYS") {
-    for (uint16_t type : {uint16_t{0}, uint16_t{6}, uint16_t{39}, uint16_t{999}, uint16_t{0x7FFF}}) {
+    for (uint16_t type : {uint16_t{0}, uint16_t{7}, uint16_t{39}, uint16_t{999}, uint16_t{0x7FFF}}) {
       const uint64_t id = s.next_id();
       auto c = s.send(wire::build_frame(type, id, 0, {}, 0), id);
       expect_error(c, type, ENOSYS, "unknown request type");
     }
+  }
+  SUBCASE("PING with a body: EBADMSG; without: an empty reply") {
+    uint64_t id = s.next_id();
+    auto c = s.send(wire::build_frame(t16(MsgType::kPing), id, 0, mkdir_body("/x"), 0), id);
+    expect_error(c, t16(MsgType::kPing), EBADMSG, "PING takes no body");
+    id = s.next_id();
+    auto ok = s.send(wire::build_frame(t16(MsgType::kPing), id, 0, {}, 0), id);
+    CHECK(client::parse_reply(ok, t16(MsgType::kPing), nullptr).is_ok());
   }
   SUBCASE("a reply frame: EBADMSG") {
     const uint64_t id = s.next_id();
