@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -197,6 +198,12 @@ class ClientCore {
   // holds whatever locks it needs beyond those write_pieces_locked takes.
   Status write_pieces_locked(const Layout& layout, std::span<const layout::FilePiece> pieces,
                              const void* stream, IoLocking locking, bool caller_holds_locks);
+  // The cached-write fast path of write(): a small write into one stripe
+  // unit, under a PW lock already cached, goes into the write-back cache
+  // without planning or allocating. nullopt: not applicable (or out of cache
+  // memory), take the general path; else the call's result.
+  std::optional<Status> try_cache_fast(const Layout& layout, uint64_t offset, const void* buf,
+                                       size_t len, IoLocking locking);
   Result<uint64_t> glimpse_locked(const Layout& layout, Timespec* mtime);
 
   Status to_every_server(wire::MsgType type);

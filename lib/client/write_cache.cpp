@@ -62,7 +62,9 @@ void WriteCache::write_into(DirtyExtent& e, uint64_t pos, const uint8_t* src, ui
   });
 }
 
-bool WriteCache::put(const ObjectKey& key, uint64_t offset, const uint8_t* data, uint64_t len) {
+bool WriteCache::put(const ObjectKey& key, uint64_t offset, const uint8_t* data, uint64_t len,
+                     uint64_t* extent_length) {
+  if (extent_length) *extent_length = 0;
   if (len == 0) return true;
   const uint64_t end = offset + len;
   std::lock_guard<std::mutex> lock(mu_);
@@ -85,6 +87,7 @@ bool WriteCache::put(const ObjectKey& key, uint64_t offset, const uint8_t* data,
     write_into(e, 0, data, len);
     ex.emplace(offset, std::move(e));
     bytes_ += len;
+    if (extent_length) *extent_length = len;
     return true;
   }
   const uint64_t lo = std::min(offset, first->first);
@@ -119,8 +122,14 @@ bool WriteCache::put(const ObjectKey& key, uint64_t offset, const uint8_t* data,
   if (reuse) bytes_ -= old_len;
   write_into(merged, offset - lo, data, len);
   bytes_ += merged.length;
-  ex.erase(first, last);
-  ex.emplace(lo, std::move(merged));
+  if (extent_length) *extent_length = merged.length;
+  if (reuse) {  // the first extent's map node stays (appends allocate nothing)
+    first->second = std::move(merged);
+    ex.erase(std::next(first), last);
+  } else {
+    ex.erase(first, last);
+    ex.emplace(lo, std::move(merged));
+  }
   return true;
 }
 

@@ -68,7 +68,10 @@ class WriteCache {
 
   // Copies len bytes at data as object bytes [offset, offset + len) of key.
   // False (nothing changed) only if memory for the chunks ran out.
-  bool put(const ObjectKey& key, uint64_t offset, const uint8_t* data, uint64_t len);
+  // *extent_length (optional): the length of the cached extent that now
+  // holds these bytes (a run of appends grows one extent).
+  bool put(const ObjectKey& key, uint64_t offset, const uint8_t* data, uint64_t len,
+           uint64_t* extent_length = nullptr);
   // Drops dirty bytes of key in [start, end) (overwritten by a write that
   // went straight to the server, or the object was destroyed). False if
   // memory to split an extent ran out: then the caller must take() and send
