@@ -72,6 +72,7 @@ void ClientCore::enable_locking(std::unique_ptr<transport::ClientTransport> call
     flush_for_cancel(ref, t);
   };
   hooks.on_evicted = [this](uint32_t server, const Status& why) { drop_server(server, why); };
+  hooks.background = [this](transport::ClientTransport& t) { return write_behind(t); };
   progress_ = std::make_unique<LockProgress>(std::move(callback_transport), lock_cache_,
                                              [this] { return next_request_id(); }, std::move(hooks));
   progress_->start();
@@ -230,14 +231,16 @@ std::optional<Status> ClientCore::try_cache_fast(const Layout& layout, uint64_t 
   bool kept = false, over = false;
   {
     std::lock_guard<std::mutex> data(flush_mu_);
+    uint64_t extent = 0;
     kept = write_cache_.put(ObjectKey{t.server, t.object_id}, at.object_offset,
-                            static_cast<const uint8_t*>(buf), len);
+                            static_cast<const uint8_t*>(buf), len, &extent);
     over = kept && write_cache_.memory_bytes() > cache_limit_;
+    if (kept && !over) queue_write_behind(ObjectKey{t.server, t.object_id}, extent);
   }
   lock_cache_.unuse(LockRef{t.server, t.object_id, h});
   if (!kept) return std::nullopt;  // out of cache memory: the general path copes
   if (!over) return Status::ok();
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   auto all = write_cache_.take_all();  // over the limit: write everything back
   return send_dirty(*transport_, all, false);
 }
@@ -272,7 +275,7 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
   if (disconnected_)
     return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
   // Data phase: no lock waits from here on (see flush_mu_).
-  std::lock_guard<std::mutex> data(flush_mu_);
+  std::unique_lock<std::mutex> data(flush_mu_);  // waits for write-behind before any send
   const bool cache = locked && locking.write_back && cache_limit_ > 0;
   CopyWrites writes(checksums_, [this] { return next_request_id(); });
   for (const auto& r : plan) {
@@ -284,22 +287,27 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
       if (layout.copies() > 1 && !copies_of_.count(key))
         copies_of_[key] = copy_targets(layout, r.stripe_index);
       // Under our PW lock: keep it; it is sent on flush, callback or limit.
-      uint64_t at = r.object_offset;
+      uint64_t at = r.object_offset, extent = 0;
       bool kept = true;
       for (const auto& seg : r.segments) {
         kept = write_cache_.put(key, at, static_cast<const uint8_t*>(stream) + seg.buffer_offset,
-                                seg.length);
+                                seg.length, &extent);
         if (!kept) break;
         at += seg.length;
       }
-      if (kept) continue;
+      if (kept) {
+        if (layout.copies() == 1) queue_write_behind(key, extent);
+        continue;
+      }
       // Out of cache memory: send what is cached for the object, then this
       // piece goes straight to the server below (after it, so it wins).
+      wait_inflight(data);
       std::vector<DirtyObject> one{DirtyObject{key, write_cache_.take(key)}};
       NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));
     }
     // Straight to the server: older cached bytes of the range are superseded.
     if (!write_cache_.discard(key, r.object_offset, r.object_offset + r.length)) {
+      wait_inflight(data);
       std::vector<DirtyObject> one{DirtyObject{key, write_cache_.take(key)}};
       NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));
     }
@@ -310,8 +318,11 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
       segs.push_back({static_cast<const uint8_t*>(stream) + sg.buffer_offset, sg.length});
     writes.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
   }
+  // A write-behind in flight may carry older bytes of these ranges: it lands first.
+  if (!writes.empty()) wait_inflight(data);
   Status sent = writes.run(*transport_, kWindow);
   if (sent && cache && write_cache_.memory_bytes() > cache_limit_) {
+    wait_inflight(data);
     auto all = write_cache_.take_all();  // over the limit: write everything back
     sent = send_dirty(*transport_, all, false);
   }
@@ -369,7 +380,7 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
   if (disconnected_)
     return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
   // Data phase: our own cached writes to these bytes go out first.
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   {
     std::vector<DirtyObject> dirty;
     for (const auto& r : plan) {
@@ -501,7 +512,7 @@ Result<uint64_t> ClientCore::append(const Layout& layout, const void* buf, size_
 Result<uint64_t> ClientCore::glimpse_locked(const Layout& layout, Timespec* mtime) {
   std::vector<std::vector<uint8_t>> bodies;
   {
-    std::lock_guard<std::mutex> data(flush_mu_);
+    auto data = data_phase();
     NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
     NACRE_RETURN_IF_ERROR(stat_objects_locked(layout, &bodies));
   }
@@ -524,7 +535,7 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
   // PW on every whole object: other clients write back and drop their view.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));  // our writes land before the cut
   return per_copy_locked(layout, MsgType::kObjTruncate, [&](const StripeTarget& t, uint32_t i) {
     return wire::encode_body(
@@ -534,7 +545,7 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
 
 Status ClientCore::destroy_objects(const Layout& layout) {
   {
-    std::lock_guard<std::mutex> data(flush_mu_);
+    auto data = data_phase();  // nothing of it may land after the destroy
     for (const auto& t : layout.stripes) {
       auto gone = write_cache_.take(ObjectKey{t.server, t.object_id});
       write_cache_.release(gone);
@@ -558,7 +569,7 @@ Status ClientCore::disconnect() {
   Status flushed;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::lock_guard<std::mutex> data(flush_mu_);
+    auto data = data_phase();
     if (!disconnected_) {
       auto all = write_cache_.take_all();
       if (!all.empty()) flushed = send_dirty(*transport_, all, false);

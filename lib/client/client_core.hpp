@@ -16,6 +16,7 @@
 #include <nacre/types.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -89,6 +90,8 @@ class ClientCore {
   const ContentionMarks& contention() const { return contention_; }
   uint64_t server_locked_ios() const { return server_locked_ios_.load(); }
   uint64_t server_lock_refusals() const { return server_lock_refusals_.load(); }
+  // Cached bytes the progress thread wrote behind (sent before a flush).
+  uint64_t written_behind() const { return written_behind_.load(); }
   // Application locks (lib/client/file_locks.cpp): open-handle ids, and the
   // inodes on which this process may hold fcntl-style locks (so that close
   // knows whether to release them).
@@ -146,6 +149,9 @@ class ClientCore {
   uint64_t cache_limit() const { return cache_limit_; }
   const WriteCache& write_cache() const { return write_cache_; }
   static constexpr uint64_t kDefaultCacheBytes = 64ull << 20;
+  // A cached extent this long (or max_rpc_bytes if smaller) is written
+  // behind by the progress thread while the application goes on.
+  static constexpr uint64_t kWriteBehindBytes = 1ull << 20;
   // Only per-object pieces shorter than this are cached; larger ones go
   // straight to the servers (one large RPC either way).
   static constexpr uint64_t kCacheBelow = 1ull << 20;
@@ -262,6 +268,26 @@ class ClientCore {
   Status flush_layout_locked(const Layout& layout);
   // The progress thread's hook before it cancels a lock: flushes the object.
   void flush_for_cancel(const LockRef& ref, transport::ClientTransport& t);
+  // Write-behind (docs/LOCKS.md, "Client cache"): once a cached extent of an
+  // object holds kWriteBehindBytes (or max_rpc_bytes), the object is queued
+  // and the progress thread sends its cached writes over its own transport
+  // while the application goes on caching. REQUIRES flush_mu_.
+  void queue_write_behind(const ObjectKey& key, uint64_t extent_length);
+  // The progress thread's background hook: sends the queued objects' cached
+  // writes without holding flush_mu_ (the data is out of the cache and
+  // counted in inflight_). True if it sent anything.
+  bool write_behind(transport::ClientTransport& t);
+  // The data phase of a call that sends file data or reads what must
+  // include it: flush_mu_, after every write-behind in flight has landed.
+  std::unique_lock<std::mutex> data_phase();
+  // Waits (on a held flush_mu_) until no write-behind is in flight.
+  void wait_inflight(std::unique_lock<std::mutex>& data);
+  // Sends extents (no bookkeeping; no lock needed): targets[i] are the
+  // copies of objects[i].
+  Status send_extents(transport::ClientTransport& t, const std::vector<DirtyObject>& objects,
+                      const std::vector<std::vector<StripeTarget>>& targets);
+  // The copies to write an object's cached data to. REQUIRES flush_mu_.
+  std::vector<StripeTarget> targets_of(const ObjectKey& key) const;
   // A server evicted us: its cached writes are lost; remember the error.
   void drop_server(uint32_t server, const Status& why);
   Status take_sticky_error();  // REQUIRES flush_mu_
@@ -288,6 +314,13 @@ class ClientCore {
   // nobody waits for a lock grant while holding flush_mu_.
   std::mutex flush_mu_;
   Status sticky_error_;  // guarded by flush_mu_: a background write-back failure
+  // Write-behind: objects queued for it, and sends in flight (guarded by
+  // flush_mu_; inflight_cv_ is signalled when inflight_ drops).
+  std::set<ObjectKey> behind_;
+  std::atomic<bool> behind_pending_{false};
+  std::atomic<uint64_t> written_behind_{0};
+  int inflight_ = 0;
+  std::condition_variable inflight_cv_;
   // Every copy of the replicated objects in the write-back cache, by the
   // primary's key (guarded by flush_mu_).
   std::map<ObjectKey, std::vector<StripeTarget>> copies_of_;

@@ -54,7 +54,7 @@ Status ClientCore::lock_stripe_for_repair(const Layout& layout, uint32_t stripe,
   }
   if (disconnected_)
     return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   const StripeTarget& t = layout.stripes[stripe];
   auto mine = write_cache_.take(ObjectKey{t.server, t.object_id});
   if (mine.empty()) return Status::ok();

@@ -26,7 +26,7 @@ Status ClientCore::write_server_locked(const Layout& layout, const layout::Objec
   if (disconnected_)
     return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
   const StripeTarget& t = layout.stripes[r.stripe_index];
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   // Our older cached writes to the range go out first (under the locks
   // that cover them), so they cannot land after this write. Not discarded:
   // if the server refuses this write, the fallback may wait for a lock, and
@@ -53,7 +53,7 @@ Status ClientCore::read_server_locked(const Layout& layout, const layout::Object
   if (disconnected_)
     return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
   const StripeTarget& t = layout.stripes[r.stripe_index];
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   // Our own cached writes to these bytes go out first.
   const ObjectKey key{t.server, t.object_id};
   if (write_cache_.overlaps(key, r.object_offset, r.object_offset + r.length)) {

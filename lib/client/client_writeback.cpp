@@ -16,7 +16,7 @@ using wire::MsgType;
 Status ClientCore::flush(const Layout& layout) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   if (disconnected_ && write_cache_.dirty_bytes() == 0) return take_sticky_error();
   NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
   return take_sticky_error();
@@ -33,26 +33,36 @@ Status ClientCore::flush_layout_locked(const Layout& layout) {
   return send_dirty(*transport_, dirty, false);
 }
 
-Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects,
-                              bool background) {
+std::vector<StripeTarget> ClientCore::targets_of(const ObjectKey& key) const {
+  auto copies = copies_of_.find(key);
+  if (copies != copies_of_.end()) return copies->second;
+  return {StripeTarget{key.first, key.second}};
+}
+
+Status ClientCore::send_extents(transport::ClientTransport& t,
+                                const std::vector<DirtyObject>& objects,
+                                const std::vector<std::vector<StripeTarget>>& targets) {
   CopyWrites writes(checksums_, [this] { return next_request_id(); });
-  for (const auto& o : objects) {
-    auto copies = copies_of_.find(o.key);
-    const std::vector<StripeTarget> targets =
-        copies != copies_of_.end() ? copies->second
-                                   : std::vector<StripeTarget>{StripeTarget{o.key.first, o.key.second}};
-    for (const auto& e : o.extents)
+  for (size_t i = 0; i < objects.size(); ++i)
+    for (const auto& e : objects[i].extents)
       for (uint64_t done = 0; done < e.length;) {
         const uint64_t n = std::min<uint64_t>(max_rpc_bytes_, e.length - done);
         std::vector<transport::ConstSegment> segs;
         e.for_each_piece(done, n, [&](const uint8_t* p, uint64_t k) {
           segs.push_back({p, static_cast<size_t>(k)});
         });
-        writes.add(targets, e.offset + done, n, std::move(segs));
+        writes.add(targets[i], e.offset + done, n, std::move(segs));
         done += n;
       }
-  }
-  Status s = writes.run(t, kWindow);
+  return writes.run(t, kWindow);
+}
+
+Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyObject>& objects,
+                              bool background) {
+  std::vector<std::vector<StripeTarget>> targets;
+  targets.reserve(objects.size());
+  for (const auto& o : objects) targets.push_back(targets_of(o.key));
+  Status s = send_extents(t, objects, targets);
   // The copies of an object with nothing cached any more are not needed.
   for (const auto& o : objects)
     if (!write_cache_.overlaps(o.key, 0, UINT64_MAX)) copies_of_.erase(o.key);
@@ -65,8 +75,59 @@ Status ClientCore::send_dirty(transport::ClientTransport& t, std::vector<DirtyOb
   return s;
 }
 
+std::unique_lock<std::mutex> ClientCore::data_phase() {
+  std::unique_lock<std::mutex> data(flush_mu_);
+  wait_inflight(data);
+  return data;
+}
+
+void ClientCore::wait_inflight(std::unique_lock<std::mutex>& data) {
+  inflight_cv_.wait(data, [this] { return inflight_ == 0; });
+}
+
+void ClientCore::queue_write_behind(const ObjectKey& key, uint64_t extent_length) {
+  if (!progress_ || extent_length < std::min<uint64_t>(max_rpc_bytes_, kWriteBehindBytes)) return;
+  behind_.insert(key);
+  behind_pending_ = true;
+}
+
+bool ClientCore::write_behind(transport::ClientTransport& t) {
+  if (!behind_pending_.load()) return false;
+  std::vector<DirtyObject> batch;
+  std::vector<std::vector<StripeTarget>> targets;
+  {
+    std::lock_guard<std::mutex> data(flush_mu_);
+    behind_pending_ = false;
+    for (const auto& key : behind_) {
+      auto ex = write_cache_.take(key);
+      if (ex.empty()) continue;
+      targets.push_back(targets_of(key));
+      batch.push_back(DirtyObject{key, std::move(ex)});
+    }
+    behind_.clear();
+    if (batch.empty()) return false;
+    ++inflight_;  // from here every data phase waits for this send
+  }
+  Status s = send_extents(t, batch, targets);
+  for (const auto& o : batch)
+    for (const auto& e : o.extents) written_behind_ += e.length;
+  {
+    std::lock_guard<std::mutex> data(flush_mu_);
+    for (const auto& o : batch)
+      if (!write_cache_.overlaps(o.key, 0, UINT64_MAX)) copies_of_.erase(o.key);
+    write_cache_.release(batch);
+    if (!s && sticky_error_.is_ok())
+      sticky_error_ = Status::error(
+          s.code(), "write-back of cached writes failed, those writes are lost: " + s.to_string());
+    --inflight_;
+  }
+  inflight_cv_.notify_all();
+  if (!s) log::warn("write-behind failed: " + s.to_string());
+  return true;
+}
+
 void ClientCore::flush_for_cancel(const LockRef& ref, transport::ClientTransport& t) {
-  std::lock_guard<std::mutex> data(flush_mu_);
+  auto data = data_phase();
   const ObjectKey key{ref.server, ref.object};
   auto ex = write_cache_.take(key);
   if (ex.empty()) return;

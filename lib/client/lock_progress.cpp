@@ -95,6 +95,7 @@ bool LockProgress::poll_once() {
     send_cancels(*transport_, cancels);
     work = true;
   }
+  if (hooks_.background && hooks_.background(*transport_)) work = true;
   return work;
 }
 

@@ -28,6 +28,9 @@ struct LockProgressHooks {
   std::function<void(const LockRef& ref, transport::ClientTransport& t)> before_cancel;
   // The server evicted this client (a cancel got ESTALE).
   std::function<void(uint32_t server, const Status& why)> on_evicted;
+  // Other work of the progress thread (write-behind) over its transport,
+  // after callbacks and cancels; true if it did any.
+  std::function<bool(transport::ClientTransport& t)> background;
 };
 
 class LockProgress {

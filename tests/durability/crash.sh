@@ -105,6 +105,11 @@ for ((c = 1; c <= cycles; c++)); do
   sid=$!
   sids+=("$sid")
   disown "$sid"  # no "Killed" notice from bash; kill_job checks the processes itself
+  # setsid(2) runs in the child after the fork: give it a moment on a busy machine.
+  for i in $(seq 100); do
+    [ "$(ps -o sid= -p "$sid" | tr -d ' ')" = "$sid" ] && break
+    sleep 0.02
+  done
   [ "$(ps -o sid= -p "$sid" | tr -d ' ')" = "$sid" ] || fail "mpirun is not the leader of its own session"
   # Most cycles kill while the writers work (0.2-3 s after they all started);
   # one in four (never the first, which formats) kills 0-3 s after launch,
