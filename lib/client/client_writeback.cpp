@@ -1,4 +1,5 @@
-// ClientCore: writing back the write-back cache (docs/LOCKS.md, "Client cache").
+// ClientCore: the write-back cache (docs/LOCKS.md, "Client cache"): the
+// cached-write fast path, write-behind, and writing it all back.
 #include "client/client_core.hpp"
 
 #include "client/copy_writes.hpp"
@@ -12,6 +13,42 @@ namespace nacre::client {
 
 using transport::Call;
 using wire::MsgType;
+
+std::optional<Status> ClientCore::try_cache_fast(const Layout& layout, uint64_t offset,
+                                                const void* buf, size_t len, IoLocking locking) {
+  // Only what the general path would also just cache: a small write inside
+  // one stripe unit of an unreplicated file, with locking, write-back and a
+  // cache, under a PW lock this client already holds.
+  if (!progress_ || !locking.enabled || !locking.write_back || cache_limit_ == 0 || len == 0 ||
+      len >= kCacheBelow || layout.copies() != 1 || layout.stripe_size == 0 ||
+      layout.stripes.empty() || offset > kMaxFileSize || len > kMaxFileSize - offset ||
+      offset / layout.stripe_size != (offset + len - 1) / layout.stripe_size)
+    return std::nullopt;
+  const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
+  const layout::ObjectExtent at = layout::locate(g, offset);
+  const StripeTarget& t = layout.stripes[at.stripe_index];
+  if (static_cast<int>(t.server) >= server_count()) return std::nullopt;  // the slow path says why
+  std::lock_guard<std::mutex> lock(mu_);
+  if (disconnected_) return std::nullopt;
+  const uint64_t h = lock_cache_.use_cached(t.server, t.object_id, locks::Mode::PW, 0,
+                                            locks::Extent{at.object_offset, at.object_offset + len});
+  if (h == 0) return std::nullopt;
+  bool kept = false, over = false;
+  {
+    std::lock_guard<std::mutex> data(flush_mu_);
+    uint64_t extent = 0;
+    kept = write_cache_.put(ObjectKey{t.server, t.object_id}, at.object_offset,
+                            static_cast<const uint8_t*>(buf), len, &extent);
+    over = kept && write_cache_.memory_bytes() > cache_limit_;
+    if (kept && !over) queue_write_behind(ObjectKey{t.server, t.object_id}, extent);
+  }
+  lock_cache_.unuse(LockRef{t.server, t.object_id, h});
+  if (!kept) return std::nullopt;  // out of cache memory: the general path copes
+  if (!over) return Status::ok();
+  auto data = data_phase();
+  auto all = write_cache_.take_all();  // over the limit: write everything back
+  return send_dirty(*transport_, all, false);
+}
 
 Status ClientCore::flush(const Layout& layout) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
