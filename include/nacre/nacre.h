@@ -102,12 +102,18 @@ NACRE_API void nacre_version(int* major, int* minor, int* patch);
 #define NACRE_STORE_MEMORY 0    /* objects in server memory */
 #define NACRE_STORE_DIRECTORY 1 /* objects as files under <store_dir>/server-<k> */
 
+#define NACRE_DEPLOYMENT_SCRATCH 0    /* no replicas; checksums off by default */
+#define NACRE_DEPLOYMENT_PERSISTENT 1 /* replicas (default 2), checksums on by default */
+
 #define NACRE_CONFIG_PATH_MAX 4096
 #define NACRE_CONFIG_ADDRESS_MAX 1024
 #define NACRE_CONFIG_LEVEL_MAX 16
 
 /* Plain data; fill it with nacre_config_init() or nacre_config_load()
- * before changing fields. Strings are NUL-terminated within their arrays. */
+ * before changing fields. Strings are NUL-terminated within their arrays.
+ * The fields after log_level came with version 0.2 (the library's soname
+ * changed with them). Each field is the config key named in its comment
+ * (docs/USER_GUIDE.md, "Configuration"). */
 typedef struct nacre_config {
   int32_t servers;        /* ranks that become servers (embedded mode), >= 1 */
   int32_t store_kind;     /* NACRE_STORE_MEMORY or NACRE_STORE_DIRECTORY */
@@ -118,6 +124,14 @@ typedef struct nacre_config {
   char store_dir[NACRE_CONFIG_PATH_MAX];   /* directory store root */
   char address[NACRE_CONFIG_ADDRESS_MAX];  /* standalone server address */
   char log_level[NACRE_CONFIG_LEVEL_MAX];  /* error | warn | info | debug */
+  int32_t deployment;     /* deployment.type: NACRE_DEPLOYMENT_SCRATCH or _PERSISTENT */
+  int32_t replicas;       /* deployment.replicas: copies per object, 0 = the
+                             deployment's default (scratch 1, persistent 2) */
+  int32_t checksums;      /* store.checksums: 1 on, 0 off, -1 = the deployment's
+                             default (persistent on, scratch off) */
+  int32_t reserved2;      /* keep 0 */
+  int64_t store_reserve;  /* store.reserve: memory store bytes faulted in at start */
+  int64_t cache_max;      /* client.cache_max: write-back cache bytes, 0 = no cache */
 } nacre_config_t;
 
 /* Built-in defaults (1 server, memory store, 1 MiB stripes over all
@@ -192,7 +206,8 @@ typedef struct nacre_stripe {
 typedef struct nacre_layout {
   int64_t stripe_size;
   int32_t stripe_count;  /* number of stripes of the file */
-  int32_t reserved;
+  int32_t copies;        /* copies of every stripe on distinct servers (>= 1;
+                            the stripes below are the first copy's) */
 } nacre_layout_t;
 
 /* ---- Namespace (nacre/filesystem.hpp); clients only -------------------

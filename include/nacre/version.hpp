@@ -1,4 +1,4 @@
 #pragma once
 #define NACRE_VERSION_MAJOR 0
-#define NACRE_VERSION_MINOR 1
+#define NACRE_VERSION_MINOR 2
 #define NACRE_VERSION_PATCH 0

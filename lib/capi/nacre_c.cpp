@@ -102,6 +102,12 @@ int to_c(const nacre::Config& c, nacre_config_t* out) {
     return fail(ENAMETOOLONG, "config key 'client.address': longer than NACRE_CONFIG_ADDRESS_MAX-1");
   if (!copy_string(c.log_level, r.log_level, sizeof r.log_level))
     return fail(EINVAL, "config key 'log.level': '" + c.log_level + "' is not a level");
+  r.deployment = c.deployment == nacre::DeploymentType::kPersistent ? NACRE_DEPLOYMENT_PERSISTENT
+                                                                    : NACRE_DEPLOYMENT_SCRATCH;
+  r.replicas = c.replicas;
+  r.checksums = c.checksums ? (*c.checksums ? 1 : 0) : -1;
+  r.store_reserve = static_cast<int64_t>(c.store_reserve);
+  r.cache_max = static_cast<int64_t>(c.cache_max);
   *out = r;
   return 0;
 }
@@ -125,6 +131,22 @@ Status from_c(const nacre_config_t& c, nacre::Config* out) {
   NACRE_RETURN_IF_ERROR(read_field(c.store_dir, sizeof c.store_dir, "store.dir", &r.store_dir));
   NACRE_RETURN_IF_ERROR(read_field(c.address, sizeof c.address, "client.address", &r.address));
   NACRE_RETURN_IF_ERROR(read_field(c.log_level, sizeof c.log_level, "log.level", &r.log_level));
+  if (c.deployment == NACRE_DEPLOYMENT_SCRATCH) r.deployment = nacre::DeploymentType::kScratch;
+  else if (c.deployment == NACRE_DEPLOYMENT_PERSISTENT) r.deployment = nacre::DeploymentType::kPersistent;
+  else return bad("deployment.type", std::to_string(c.deployment) +
+                                         " is not NACRE_DEPLOYMENT_SCRATCH or NACRE_DEPLOYMENT_PERSISTENT");
+  if (c.replicas < 0) return bad("deployment.replicas", "negative (" + std::to_string(c.replicas) + ")");
+  r.replicas = c.replicas;
+  if (c.checksums == 0 || c.checksums == 1) r.checksums = c.checksums == 1;
+  else if (c.checksums != -1)
+    return bad("store.checksums", std::to_string(c.checksums) + " is not 1 (on), 0 (off) or -1 (default)");
+  if (c.store_reserve < 0)
+    return bad("store.reserve", "negative (" + std::to_string(c.store_reserve) + ")");
+  if (c.cache_max < 0) return bad("client.cache_max", "negative (" + std::to_string(c.cache_max) + ")");
+  r.store_reserve = static_cast<uint64_t>(c.store_reserve);
+  r.cache_max = static_cast<uint64_t>(c.cache_max);
+  if (c.reserved != 0 || c.reserved2 != 0)
+    return bad("reserved", "the reserved fields must be 0 (fill the struct with nacre_config_init)");
   *out = std::move(r);
   return Status::ok();
 }
@@ -166,7 +188,7 @@ void fill_layout(const nacre::Layout& l, nacre_layout_t* out, nacre_stripe_t* st
                  size_t max_stripes) {
   out->stripe_size = static_cast<int64_t>(l.stripe_size);
   out->stripe_count = static_cast<int32_t>(l.stripes.size());
-  out->reserved = 0;
+  out->copies = static_cast<int32_t>(l.copies());
   const size_t n = std::min(max_stripes, l.stripes.size());
   for (size_t i = 0; i < n; ++i) {
     stripes[i].server = l.stripes[i].server;
