@@ -245,6 +245,7 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
   for (const auto& r : plan) {
     const StripeTarget& t = layout.stripes[r.stripe_index];
     const ObjectKey key{t.server, t.object_id};
+    read_cache_.invalidate(key, r.object_offset, r.object_offset + r.length);
     // A contended object's lock is dropped right after this call: nothing
     // is cached under it.
     if (cache && r.length < kCacheBelow && !contention_.contended(t.server, t.object_id)) {
@@ -355,22 +356,14 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
     }
     if (!dirty.empty()) NACRE_RETURN_IF_ERROR(send_dirty(*transport_, dirty, false));
   }
-  CopyReads reads(checksums_, [this] { return next_request_id(); });
-  for (const auto& r : plan) {
-    std::vector<transport::MutSegment> segs;
-    segs.reserve(r.segments.size());
-    for (const auto& s : r.segments)
-      segs.push_back({static_cast<uint8_t*>(stream) + s.buffer_offset, s.length});
-    reads.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
-  }
-  // Repairs write the good bytes back: only under our PR locks (no writer
-  // can interleave); lockless reads leave damaged copies to scrub.
-  NACRE_RETURN_IF_ERROR(reads.run(*transport_, kWindow, progress_ && locking.enabled));
+  const bool locked = progress_ && locking.enabled;
+  std::vector<size_t> received;
+  NACRE_RETURN_IF_ERROR(read_plan(layout, plan, locked ? &held.refs : nullptr, stream, &received));
   // Bytes past an object's end are holes or past end of file: zero them.
   for (size_t i = 0; i < plan.size(); ++i) {
-    if (reads.received(i) >= plan[i].length) continue;
+    if (received[i] >= plan[i].length) continue;
     *short_read = true;
-    zero_tail(plan[i], reads.received(i), stream);
+    zero_tail(plan[i], received[i], stream);
   }
   return Status::ok();
 }
@@ -500,6 +493,7 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));
   auto data = data_phase();
+  for (const auto& t : layout.stripes) read_cache_.drop_object({t.server, t.object_id});
   NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));  // our writes land before the cut
   return per_copy_locked(layout, MsgType::kObjTruncate, [&](const StripeTarget& t, uint32_t i) {
     return wire::encode_body(
@@ -514,6 +508,7 @@ Status ClientCore::destroy_objects(const Layout& layout) {
       auto gone = write_cache_.take(ObjectKey{t.server, t.object_id});
       write_cache_.release(gone);
       copies_of_.erase(ObjectKey{t.server, t.object_id});
+      read_cache_.drop_object({t.server, t.object_id});
     }
   }
   return per_copy(layout, MsgType::kObjDestroy, [&](const StripeTarget& t, uint32_t) {

@@ -5,6 +5,7 @@
 
 #include "client/contention_marks.hpp"
 #include "client/lock_cache.hpp"
+#include "client/read_cache.hpp"
 #include "client/lock_progress.hpp"
 #include "client/write_cache.hpp"
 #include "layout/layout_math.hpp"
@@ -132,8 +133,9 @@ class ClientCore {
   // Flushes this client's cached writes to the objects, then makes them durable.
   Status sync_objects(const Layout& layout);
   // Sends this client's cached writes to the layout's objects (close, and
-  // MPI_File_sync on every rank). Returns a write-back error that happened
-  // in the background (a lock callback's flush) since the last call, once.
+  // MPI_File_sync on every rank) and forgets what it read of them. Returns a
+  // write-back error that happened in the background (a lock callback's
+  // flush) since the last call, once.
   Status flush(const Layout& layout);
 
   // What the servers announced in HELLO (wire::kFeature* bits).
@@ -145,9 +147,14 @@ class ClientCore {
 
   // Write-back cache limit in bytes (0: every write goes straight to the
   // servers). Default kDefaultCacheBytes; set before the first write.
-  void set_cache_limit(uint64_t bytes) { cache_limit_ = bytes; }
+  // 0 also turns the read cache off (docs/LOCKS.md, "Read cache").
+  void set_cache_limit(uint64_t bytes) {
+    cache_limit_ = bytes;
+    if (bytes == 0) read_cache_.set_limit(0);
+  }
   uint64_t cache_limit() const { return cache_limit_; }
   const WriteCache& write_cache() const { return write_cache_; }
+  const ReadCache& read_cache() const { return read_cache_; }
   static constexpr uint64_t kDefaultCacheBytes = 64ull << 20;
   // A cached extent this long (or max_rpc_bytes if smaller) is written
   // behind by the progress thread while the application goes on.
@@ -230,6 +237,14 @@ class ClientCore {
                               std::vector<uint8_t>& buf);
   Status read_pieces_impl(const Layout& layout, std::span<const layout::FilePiece> pieces,
                           void* stream, bool* short_read, IoLocking locking);
+  // The data phase of a read (lib/client/client_reads.cpp): every request of
+  // plan into stream, *received[i] bytes of request i (fewer at a hole or
+  // the end of an object). With `locks` (the call's extent locks, held) the
+  // read cache serves what it has, reads ahead of sequential reads within
+  // the locks' extents, and keeps what arrives; without, every byte comes
+  // from the servers. REQUIRES mu_ and the data phase (flush_mu_).
+  Status read_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
+                   const std::vector<LockRef>* locks, void* stream, std::vector<size_t>* received);
   // Takes a lock of `mode` on every object the plan touches (the hull of
   // its extents per object), one object at a time in stripe index order, so
   // two multi-object calls never wait for each other in a cycle. Cached
@@ -302,6 +317,7 @@ class ClientCore {
   std::mutex app_mu_;
   std::set<uint64_t> fcntl_inos_;  // guarded by app_mu_
   LockCache lock_cache_;
+  ReadCache read_cache_;
   ContentionMarks contention_;
   std::vector<LockRef> drop_after_call_;  // guarded by mu_: locks not to keep
   std::atomic<uint64_t> server_locked_ios_{0};

@@ -115,6 +115,7 @@ Result<uint64_t> ClientCore::resync_copy(const Layout& layout, uint32_t stripe, 
                                      std::to_string(stripe));
   const std::vector<StripeTarget> sources = other_copies(layout, stripe, bad);
   const StripeTarget target = layout.copy(bad, stripe);
+  read_cache_.drop_object({layout.stripes[stripe].server, layout.stripes[stripe].object_id});
   const std::string what = "resync of object " + std::to_string(target.object_id) + " on server " +
                            std::to_string(target.server);
   if (sources.empty()) return Status::error(EIO, what + ": there is no other copy");
@@ -181,6 +182,7 @@ Status ClientCore::repair_copy_range(const Layout& layout, uint32_t stripe, uint
     return Status::error(EINVAL, "repair: bad arguments");
   const std::vector<StripeTarget> sources = other_copies(layout, stripe, bad);
   const StripeTarget target = layout.copy(bad, stripe);
+  read_cache_.drop_object({layout.stripes[stripe].server, layout.stripes[stripe].object_id});
   if (sources.empty())
     return Status::error(EIO, "object " + std::to_string(target.object_id) + " bytes [" +
                                   std::to_string(start) + ", " + std::to_string(end) +

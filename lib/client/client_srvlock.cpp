@@ -32,6 +32,7 @@ Status ClientCore::write_server_locked(const Layout& layout, const layout::Objec
   // if the server refuses this write, the fallback may wait for a lock, and
   // meanwhile the older write must stay whole on the servers.
   const ObjectKey key{t.server, t.object_id};
+  read_cache_.invalidate(key, r.object_offset, r.object_offset + r.length);
   if (write_cache_.overlaps(key, r.object_offset, r.object_offset + r.length)) {
     std::vector<DirtyObject> one{DirtyObject{key, write_cache_.take(key)}};
     NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));

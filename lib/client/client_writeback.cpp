@@ -34,6 +34,7 @@ std::optional<Status> ClientCore::try_cache_fast(const Layout& layout, uint64_t 
                                             locks::Extent{at.object_offset, at.object_offset + len});
   if (h == 0) return std::nullopt;
   bool kept = false, over = false;
+  read_cache_.invalidate({t.server, t.object_id}, at.object_offset, at.object_offset + len);
   {
     std::lock_guard<std::mutex> data(flush_mu_);
     uint64_t extent = 0;
@@ -54,6 +55,9 @@ Status ClientCore::flush(const Layout& layout) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
   auto data = data_phase();
+  // MPI's sync-barrier-sync rule: after this, reads see what lockless
+  // writers synced before the barrier, so nothing read earlier is reused.
+  for (const auto& t : layout.stripes) read_cache_.drop_object({t.server, t.object_id});
   if (disconnected_ && write_cache_.dirty_bytes() == 0) return take_sticky_error();
   NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
   return take_sticky_error();
@@ -166,6 +170,8 @@ bool ClientCore::write_behind(transport::ClientTransport& t) {
 void ClientCore::flush_for_cancel(const LockRef& ref, transport::ClientTransport& t) {
   auto data = data_phase();
   const ObjectKey key{ref.server, ref.object};
+  // What was read under the lock is no longer protected by it.
+  read_cache_.drop_object(key);
   auto ex = write_cache_.take(key);
   if (ex.empty()) return;
   std::vector<DirtyObject> dirty;
@@ -175,6 +181,7 @@ void ClientCore::flush_for_cancel(const LockRef& ref, transport::ClientTransport
 }
 
 void ClientCore::drop_server(uint32_t server, const Status& why) {
+  read_cache_.drop_server(server);
   std::lock_guard<std::mutex> data(flush_mu_);
   auto lost = write_cache_.take_server(server);
   uint64_t bytes = 0;

@@ -120,6 +120,15 @@ void LockCache::forget_server(uint32_t server) {
   std::erase_if(cancels_, [&](const LockRef& r) { return r.server == server; });
 }
 
+std::optional<locks::Extent> LockCache::extent_of(const LockRef& ref) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = held_.find({ref.server, ref.object});
+  if (it == held_.end()) return std::nullopt;
+  for (const auto& h : it->second)
+    if (h.handle == ref.handle) return h.extent;
+  return std::nullopt;
+}
+
 size_t LockCache::cached_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;

@@ -18,6 +18,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -59,6 +60,8 @@ class LockCache {
   void forget_server(uint32_t server);
 
   size_t cached_count() const;
+  // The granted extent of one of the caller's locks (none if unknown).
+  std::optional<locks::Extent> extent_of(const LockRef& ref) const;
   uint64_t callbacks_received() const;
 
  private:

@@ -26,7 +26,9 @@
 // with NACRE_LOCK_CONTENTION_MS=0, that they did not).
 //
 //   test_torture --servers N [--seed S] [--ops N] [--rounds R] [--lockless] [--write-through]
-//                [--server-locking yes|no|any]
+//                [--server-locking yes|no|any] [--read-cache-hits yes]
+// --read-cache-hits yes: some reads must have been served by the clients'
+// read caches (with client locks kept, i.e. NACRE_LOCK_CONTENTION_MS=0).
 #include "client/file_access.hpp"
 #include "mpi/mpi_check.hpp"
 
@@ -133,6 +135,7 @@ int main(int argc, char** argv) {
   const bool lockless = std::find(args.begin(), args.end(), "--lockless") != args.end();
   const bool write_through = std::find(args.begin(), args.end(), "--write-through") != args.end();
   const std::string server_locking = mpicheck::arg_value(args, "--server-locking", "any");
+  const bool want_hits = mpicheck::arg_value(args, "--read-cache-hits", "no") == "yes";
 
   return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {
     if (env.rank == 0) {
@@ -240,18 +243,20 @@ int main(int argc, char** argv) {
       CHECK_EQ(raw_violations, 0L);
     }
     const auto core = nacre::client::FileAccess::core(*f);
-    long totals[6] = {atomicity_violations, raw_violations, reads, writes,
+    long totals[7] = {atomicity_violations, raw_violations, reads, writes,
                       static_cast<long>(core->server_locked_ios()),
-                      static_cast<long>(core->server_lock_refusals())};
-    long sums[6];
-    MPI_Allreduce(totals, sums, 6, MPI_LONG, MPI_SUM, env.comm);
+                      static_cast<long>(core->server_lock_refusals()),
+                      static_cast<long>(core->read_cache().hits())};
+    long sums[7];
+    MPI_Allreduce(totals, sums, 7, MPI_LONG, MPI_SUM, env.comm);
     if (env.rank == 0) {
       std::printf("mpi.locks.torture: %ld writes, %ld reads in %.2f s; atomicity violations %ld, "
                   "read-after-write violations %ld (chunks); server-locked calls %ld "
-                  "(refused %ld)\n",
-                  sums[3], sums[2], MPI_Wtime() - t0, sums[0], sums[1], sums[4], sums[5]);
+                  "(refused %ld); read-cache hits %ld\n",
+                  sums[3], sums[2], MPI_Wtime() - t0, sums[0], sums[1], sums[4], sums[5], sums[6]);
       std::fflush(stdout);
     }
+    if (want_hits) CHECK(sums[6] > 0);
     if (server_locking == "yes") CHECK(sums[4] > 0);
     if (server_locking == "no") CHECK_EQ(sums[4], 0L);
     CHECK_OK(f->close());
