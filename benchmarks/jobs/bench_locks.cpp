@@ -102,6 +102,13 @@ void print_summary(const std::vector<Series>& all, const Options& o, int clients
     for (const std::string& b : {std::string("nacre:lockless"), mpiio, posix})
       if (ratio_line(all, m, "nacre:cache", b, &t) > 0)
         std::printf("  %s: nacre:cache / %s: %s\n", m.c_str(), b.c_str(), t.c_str());
+    // Reads of the same records: the read cache with read-ahead (nacre:cache
+    // and nacre:write-through hold locks) against reads that always go to
+    // the servers (lockless) and the local baselines.
+    const std::string rd = "records_" + std::to_string(rs >> 10) + "k_read";
+    for (const std::string& b : {std::string("nacre:lockless"), mpiio, posix})
+      if (ratio_line(all, rd, "nacre:cache", b, &t) > 0)
+        std::printf("  %s: nacre:cache / %s: %s\n", rd.c_str(), b.c_str(), t.c_str());
   }
   for (const char* m : {"ior_hard_write", "ior_hard_read"}) {
     for (const char* a : {"nacre:locks", "nacre:no-expand"}) {

@@ -300,6 +300,7 @@ Result<size_t> ClientCore::read(const Layout& layout, uint64_t offset, void* buf
   if (offset >= kMaxFileSize) return size_t{0};
   len = static_cast<size_t>(std::min<uint64_t>(len, kMaxFileSize - offset));
   if (len == 0) return size_t{0};
+  if (read_cache_fast(layout, offset, buf, len, locking)) return len;
   const layout::FilePiece one{offset, len};
   bool short_read = false;
   NACRE_RETURN_IF_ERROR(

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -245,6 +246,14 @@ class ClientCore {
   // from the servers. REQUIRES mu_ and the data phase (flush_mu_).
   Status read_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
                    const std::vector<LockRef>* locks, void* stream, std::vector<size_t>* received);
+  // The read-cache fast path of read(): a small read inside one stripe unit,
+  // under a lock this client already holds, served entirely by the read
+  // cache. False: take the general path.
+  bool read_cache_fast(const Layout& layout, uint64_t offset, void* buf, size_t len,
+                       IoLocking locking);
+  // Reads shorter than this use the read cache (larger ones are one-copy
+  // RPCs already; a cache would only add copies).
+  static constexpr uint64_t kReadCacheBelow = 64 * 1024;
   // Takes a lock of `mode` on every object the plan touches (the hull of
   // its extents per object), one object at a time in stripe index order, so
   // two multi-object calls never wait for each other in a cycle. Cached
@@ -320,6 +329,9 @@ class ClientCore {
   ReadCache read_cache_;
   ContentionMarks contention_;
   std::vector<LockRef> drop_after_call_;  // guarded by mu_: locks not to keep
+  // guarded by mu_: read-ahead buffers, reused (a deque: growing it keeps
+  // the buffers a call already uses where they are)
+  std::deque<std::vector<uint8_t>> ahead_bufs_;
   std::atomic<uint64_t> server_locked_ios_{0};
   std::atomic<uint64_t> server_lock_refusals_{0};
   WriteCache write_cache_;

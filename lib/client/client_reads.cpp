@@ -10,16 +10,44 @@
 
 namespace nacre::client {
 
+bool ClientCore::read_cache_fast(const Layout& layout, uint64_t offset, void* buf, size_t len,
+                                 IoLocking locking) {
+  if (!progress_ || !locking.enabled || len >= kReadCacheBelow || layout.stripe_size == 0 ||
+      layout.stripes.empty() || offset / layout.stripe_size != (offset + len - 1) / layout.stripe_size)
+    return false;
+  const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
+  const layout::ObjectExtent at = layout::locate(g, offset);
+  const StripeTarget& t = layout.stripes[at.stripe_index];
+  std::lock_guard<std::mutex> lock(mu_);
+  if (disconnected_) return false;
+  const locks::Extent want{at.object_offset, at.object_offset + len};
+  const uint64_t h = lock_cache_.use_cached(t.server, t.object_id, locks::Mode::PR, 0, want);
+  if (h == 0) return false;
+  bool hit = false;
+  {
+    auto data = data_phase();
+    // Our own cached writes to these bytes are newer than anything read.
+    if (!write_cache_.overlaps({t.server, t.object_id}, want.start, want.end)) {
+      const transport::MutSegment seg{buf, len};
+      hit = read_cache_.get({t.server, t.object_id}, want.start, len, {&seg, 1});
+      if (hit) (void)read_cache_.readahead({t.server, t.object_id}, want.start, len);
+    }
+  }
+  lock_cache_.unuse(LockRef{t.server, t.object_id, h});
+  return hit;
+}
+
 Status ClientCore::read_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
                              const std::vector<LockRef>* locks, void* stream,
                              std::vector<size_t>* received) {
   received->assign(plan.size(), 0);
   const bool caching = locks != nullptr && read_cache_.limit() > 0;
+  size_t next_buf = 0;  // ahead_bufs_ in use by this call
   // Per request sent: where its bytes go. A read-ahead request lands in a
   // buffer of its own, then its first `length` bytes are copied out.
   struct Sent {
     size_t request = 0;
-    std::vector<uint8_t> ahead;  // empty: straight into the caller's segments
+    std::vector<uint8_t>* ahead = nullptr;  // null: straight into the caller's segments
   };
   std::vector<Sent> sent;
   CopyReads reads(checksums_, [this] { return next_request_id(); });
@@ -32,7 +60,7 @@ Status ClientCore::read_plan(const Layout& layout, std::span<const layout::Objec
     for (const auto& s : r.segments)
       segs.push_back({static_cast<uint8_t*>(stream) + s.buffer_offset, s.length});
     uint64_t fetch = r.length;
-    if (caching) {
+    if (caching && r.length < kReadCacheBelow) {
       if (read_cache_.get(key, r.object_offset, r.length, segs)) {
         (*received)[i] = r.length;
         continue;
@@ -50,11 +78,14 @@ Status ClientCore::read_plan(const Layout& layout, std::span<const layout::Objec
                                                        lock_end - r.object_offset}));
       }
     }
-    Sent s{i, {}};
+    Sent s{i, nullptr};
     if (fetch > r.length) {
-      s.ahead.resize(fetch);
+      // Reused buffers: fresh memory would cost a page fault per 4 KiB.
+      if (next_buf == ahead_bufs_.size()) ahead_bufs_.emplace_back();
+      s.ahead = &ahead_bufs_[next_buf++];
+      if (s.ahead->size() < fetch) s.ahead->resize(fetch);
       reads.add(copy_targets(layout, r.stripe_index), r.object_offset, fetch,
-                {{s.ahead.data(), s.ahead.size()}});
+                {{s.ahead->data(), static_cast<size_t>(fetch)}});
     } else {
       reads.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
     }
@@ -69,8 +100,8 @@ Status ClientCore::read_plan(const Layout& layout, std::span<const layout::Objec
     const StripeTarget& t = layout.stripes[r.stripe_index];
     const ReadCache::Key key{t.server, t.object_id};
     const size_t got = reads.received(k);
-    if (!sent[k].ahead.empty()) {
-      const uint8_t* src = sent[k].ahead.data();
+    if (sent[k].ahead) {
+      const uint8_t* src = sent[k].ahead->data();
       size_t left = std::min<size_t>(got, r.length);
       for (const auto& sg : r.segments) {
         const size_t n = std::min<size_t>(left, sg.length);
@@ -79,11 +110,11 @@ Status ClientCore::read_plan(const Layout& layout, std::span<const layout::Objec
         left -= n;
       }
       (*received)[sent[k].request] = std::min<size_t>(got, r.length);
-      if (caching) read_cache_.put(key, r.object_offset, sent[k].ahead.data(), got);
+      if (caching) read_cache_.put(key, r.object_offset, sent[k].ahead->data(), got);
       continue;
     }
     (*received)[sent[k].request] = got;
-    if (!caching) continue;
+    if (!caching || r.length >= kReadCacheBelow) continue;
     uint64_t at = r.object_offset;
     size_t left = got;
     for (const auto& sg : r.segments) {

@@ -21,6 +21,10 @@ void enable_locks(LoopbackCluster& c, int clients) {
   for (int i = 0; i < clients; ++i) c.core(i).enable_locking(c.network().client(i));
 }
 
+struct ReadCacheStats {
+  uint64_t hits = 0, misses = 0;
+};
+
 // Sets an environment variable for the life of the object.
 struct ScopedEnv {
   ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
@@ -293,6 +297,57 @@ TEST_CASE("write-behind: long runs of cached records go out while the writer goe
     bad += std::memcmp(all.data() + i * kRec, rec.data(), kRec) != 0;
   }
   CHECK(bad == 0);
+}
+
+TEST_CASE("read cache: sequential reads hit after read-ahead; writes by anyone are seen") {
+  LoopbackCluster c(2, 2, 1 << 20, {64 << 10, -1, -1});
+  enable_locks(c, 2);
+  auto w = c.fs(0).create("/rc");
+  REQUIRE(w.is_ok());
+  constexpr size_t kRec = 4096, kRecords = 256;  // 1 MiB over 2 objects
+  std::vector<uint8_t> all(kRec * kRecords);
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint8_t>(i * 13 + i / 4096);
+  REQUIRE(w->write_at(0, all.data(), all.size()).is_ok());
+  auto r = c.fs(1).open("/rc", open_flags::kReadWrite);
+  REQUIRE(r.is_ok());
+  const ReadCacheStats before{c.core(1).read_cache().hits(), c.core(1).read_cache().misses()};
+  std::vector<uint8_t> got(kRec);
+  size_t bad = 0;
+  for (size_t i = 0; i < kRecords; ++i) {
+    REQUIRE(r->read_at(i * kRec, got.data(), kRec).is_ok());
+    bad += std::memcmp(got.data(), all.data() + i * kRec, kRec) != 0;
+  }
+  CHECK(bad == 0);
+  const uint64_t hits = c.core(1).read_cache().hits() - before.hits;
+  MESSAGE("sequential 4 KiB reads: " << hits << " of " << kRecords << " from the read cache");
+  CHECK(hits > kRecords / 2);  // read-ahead fetched most of them
+  // Reading it all again: every record is a hit.
+  const uint64_t hits2 = c.core(1).read_cache().hits();
+  for (size_t i = 0; i < kRecords; ++i) REQUIRE(r->read_at(i * kRec, got.data(), kRec).is_ok());
+  CHECK(c.core(1).read_cache().hits() - hits2 == kRecords);
+  // Another client's write calls our PR lock back: the cache is dropped.
+  std::vector<uint8_t> fresh(kRec, 0x77);
+  REQUIRE(w->write_at(5 * kRec, fresh.data(), kRec).is_ok());
+  REQUIRE(r->read_at(5 * kRec, got.data(), kRec).is_ok());
+  CHECK(got == fresh);
+  // Our own write is seen by our next read (cached bytes are invalidated).
+  std::vector<uint8_t> mine(100, 0x31);
+  REQUIRE(r->read_at(7 * kRec, got.data(), kRec).is_ok());  // cache it
+  REQUIRE(r->write_at(7 * kRec + 10, mine.data(), mine.size()).is_ok());
+  REQUIRE(r->read_at(7 * kRec, got.data(), kRec).is_ok());
+  CHECK(std::memcmp(got.data() + 10, mine.data(), mine.size()) == 0);
+  CHECK(got[9] == all[7 * kRec + 9]);
+  // A truncate by another client is seen (callback drops the cache).
+  REQUIRE(r->read_at(200 * kRec, got.data(), kRec).is_ok());
+  REQUIRE(w->set_size(100 * kRec).is_ok());
+  auto n = r->read_at(200 * kRec, got.data(), kRec);
+  REQUIRE(n.is_ok());
+  CHECK(*n == 0);
+  // No cache at all when the write-back cache is off.
+  c.core(1).set_cache_limit(0);
+  const uint64_t hits3 = c.core(1).read_cache().hits();
+  for (int k = 0; k < 3; ++k) REQUIRE(r->read_at(0, got.data(), kRec).is_ok());
+  CHECK(c.core(1).read_cache().hits() == hits3);
 }
 
 TEST_CASE("write-back: the cache limit bounds the client's memory; write-through caches nothing") {
