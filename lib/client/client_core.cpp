@@ -277,11 +277,8 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
       NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));
     }
     // Every copy gets the same bytes, straight from the caller's buffer.
-    std::vector<transport::ConstSegment> segs;
-    segs.reserve(r.segments.size());
-    for (const auto& sg : r.segments)
-      segs.push_back({static_cast<const uint8_t*>(stream) + sg.buffer_offset, sg.length});
-    writes.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
+    writes.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length,
+               source_segments(r, stream));
   }
   // A write-behind in flight may carry older bytes of these ranges: it lands first.
   if (!writes.empty()) wait_inflight(data);
@@ -367,6 +364,23 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
     zero_tail(plan[i], received[i], stream);
   }
   return Status::ok();
+}
+
+std::vector<transport::ConstSegment> source_segments(const layout::ObjectRequest& r,
+                                                     const void* stream) {
+  std::vector<transport::ConstSegment> segs;
+  segs.reserve(r.segments.size());
+  for (const auto& sg : r.segments)
+    segs.push_back({static_cast<const uint8_t*>(stream) + sg.buffer_offset, sg.length});
+  return segs;
+}
+
+std::vector<transport::MutSegment> target_segments(const layout::ObjectRequest& r, void* stream) {
+  std::vector<transport::MutSegment> segs;
+  segs.reserve(r.segments.size());
+  for (const auto& sg : r.segments)
+    segs.push_back({static_cast<uint8_t*>(stream) + sg.buffer_offset, sg.length});
+  return segs;
 }
 
 void zero_tail(const layout::ObjectRequest& r, size_t received, void* stream) {

@@ -358,6 +358,11 @@ class ClientCore {
   bool disconnected_ = false;  // guarded by mu_
 };
 
+// The caller's memory that request r of a plan writes from / reads into:
+// its segments inside the call's stream buffer.
+std::vector<transport::ConstSegment> source_segments(const layout::ObjectRequest& r,
+                                                     const void* stream);
+std::vector<transport::MutSegment> target_segments(const layout::ObjectRequest& r, void* stream);
 // Zeroes the bytes of r's pieces in stream past the first `received` (a
 // read that stopped at a hole or the end of the object).
 void zero_tail(const layout::ObjectRequest& r, size_t received, void* stream);

@@ -55,10 +55,7 @@ Status ClientCore::read_plan(const Layout& layout, std::span<const layout::Objec
     const auto& r = plan[i];
     const StripeTarget& t = layout.stripes[r.stripe_index];
     const ReadCache::Key key{t.server, t.object_id};
-    std::vector<transport::MutSegment> segs;
-    segs.reserve(r.segments.size());
-    for (const auto& s : r.segments)
-      segs.push_back({static_cast<uint8_t*>(stream) + s.buffer_offset, s.length});
+    std::vector<transport::MutSegment> segs = target_segments(r, stream);
     uint64_t fetch = r.length;
     if (caching && r.length < kReadCacheBelow) {
       if (read_cache_.get(key, r.object_offset, r.length, segs)) {

@@ -37,12 +37,9 @@ Status ClientCore::write_server_locked(const Layout& layout, const layout::Objec
     std::vector<DirtyObject> one{DirtyObject{key, write_cache_.take(key)}};
     NACRE_RETURN_IF_ERROR(send_dirty(*transport_, one, false));
   }
-  std::vector<transport::ConstSegment> segs;
-  segs.reserve(r.segments.size());
-  for (const auto& sg : r.segments)
-    segs.push_back({static_cast<const uint8_t*>(stream) + sg.buffer_offset, sg.length});
   CopyWrites writes(checksums_, [this] { return next_request_id(); }, wire::kObjFlagSrvLock);
-  writes.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
+  writes.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length,
+             source_segments(r, stream));
   NACRE_RETURN_IF_ERROR(writes.run(*transport_, kWindow));
   ++server_locked_ios_;
   if ((writes.reply_flags() & wire::kObjReplyContended) == 0) contention_.clear(t.server, t.object_id);
@@ -61,12 +58,9 @@ Status ClientCore::read_server_locked(const Layout& layout, const layout::Object
     std::vector<DirtyObject> dirty{DirtyObject{key, write_cache_.take(key)}};
     NACRE_RETURN_IF_ERROR(send_dirty(*transport_, dirty, false));
   }
-  std::vector<transport::MutSegment> segs;
-  segs.reserve(r.segments.size());
-  for (const auto& s : r.segments)
-    segs.push_back({static_cast<uint8_t*>(stream) + s.buffer_offset, s.length});
   CopyReads reads(checksums_, [this] { return next_request_id(); }, wire::kObjFlagSrvLock);
-  reads.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length, std::move(segs));
+  reads.add(copy_targets(layout, r.stripe_index), r.object_offset, r.length,
+            target_segments(r, stream));
   NACRE_RETURN_IF_ERROR(reads.run(*transport_, kWindow, false));
   ++server_locked_ios_;
   if ((reads.reply_flags() & wire::kObjReplyContended) == 0) contention_.clear(t.server, t.object_id);
