@@ -24,6 +24,7 @@ void ReadCache::erase(std::map<BlockId, Block>::iterator it) {
   pool_.give_back(it->second.data);
   lru_.erase(it->second.lru);
   blocks_.erase(it);
+  count_ = blocks_.size();
 }
 
 void ReadCache::touch(Block& b, const BlockId& id) {
@@ -87,6 +88,7 @@ void ReadCache::put(const Key& key, uint64_t offset, const uint8_t* data, uint64
       if (!mem) return;  // out of memory: cache less
       lru_.push_front(id);
       it = blocks_.emplace(id, Block{mem, 0, 0, lru_.begin()}).first;
+      count_ = blocks_.size();
     } else {
       touch(it->second, id);
     }
@@ -105,6 +107,7 @@ void ReadCache::put(const Key& key, uint64_t offset, const uint8_t* data, uint64
 }
 
 void ReadCache::invalidate(const Key& key, uint64_t start, uint64_t end) {
+  if (count_.load() == 0) return;  // nothing cached at all (the common case of writers)
   std::lock_guard<std::mutex> lock(mu_);
   if (blocks_.empty() || start >= end) return;
   auto it = blocks_.lower_bound(BlockId{key, start / kBlockBytes});

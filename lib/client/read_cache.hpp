@@ -21,6 +21,7 @@
 #include "store/chunk_pool.hpp"
 #include "transport/transport.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -90,6 +91,9 @@ class ReadCache {
   uint64_t limit_;
   store::ChunkPool pool_;
   std::map<BlockId, Block> blocks_;
+  // blocks_.size(), readable without mu_ (invalidate() on every write of an
+  // empty cache returns without locking).
+  std::atomic<size_t> count_{0};
   std::list<BlockId> lru_;  // front = most recently used
   std::map<Key, Stream> streams_;
   uint64_t hits_ = 0, misses_ = 0;

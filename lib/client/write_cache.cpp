@@ -240,10 +240,7 @@ uint64_t WriteCache::dirty_bytes() const {
   return bytes_;
 }
 
-uint64_t WriteCache::memory_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return chunks_in_use_ * kChunkBytes;
-}
+uint64_t WriteCache::memory_bytes() const { return chunks_in_use_.load() * kChunkBytes; }
 
 size_t WriteCache::dirty_objects() const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -20,6 +20,7 @@
 
 #include "store/chunk_pool.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -107,7 +108,8 @@ class WriteCache {
   store::ChunkPool pool_;                 // guarded by mu_
   std::map<ObjectKey, Extents> objects_;  // guarded by mu_; no empty entries
   uint64_t bytes_ = 0;                    // guarded by mu_
-  uint64_t chunks_in_use_ = 0;            // guarded by mu_
+  // Changed under mu_; read without it (memory_bytes() on every cached write).
+  std::atomic<uint64_t> chunks_in_use_{0};
 };
 
 }  // namespace nacre::client
