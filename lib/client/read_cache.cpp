@@ -5,7 +5,7 @@
 
 namespace nacre::client {
 
-ReadCache::ReadCache(uint64_t limit) : limit_(limit), pool_(kBlockBytes, 8u << 20) {}
+ReadCache::ReadCache(uint64_t limit) : limit_(limit), pool_(kBlockBytes, 4u << 20) {}
 
 ReadCache::~ReadCache() = default;
 

@@ -7,7 +7,9 @@
 namespace nacre::client {
 
 namespace {
-constexpr size_t kSlabBytes = 16 << 20;
+// Small slabs: a short-lived client faults in only about what it uses (a
+// slab is populated at once when the pool grows).
+constexpr size_t kSlabBytes = 4 << 20;
 size_t chunks_for(uint64_t length, size_t chunk) {
   return static_cast<size_t>((length + chunk - 1) / chunk);
 }
