@@ -332,6 +332,7 @@ class ClientCore {
   // guarded by mu_: read-ahead buffers, reused (a deque: growing it keeps
   // the buffers a call already uses where they are)
   std::deque<std::vector<uint8_t>> ahead_bufs_;
+  static constexpr size_t kKeptAheadBuffers = 4;  // kept between calls
   std::atomic<uint64_t> server_locked_ios_{0};
   std::atomic<uint64_t> server_lock_refusals_{0};
   WriteCache write_cache_;

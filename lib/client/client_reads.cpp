@@ -88,6 +88,13 @@ Status ClientCore::read_plan(const Layout& layout, std::span<const layout::Objec
     }
     sent.push_back(std::move(s));
   }
+  // Keep a few read-ahead buffers warm, not one per object ever read ahead.
+  struct TrimBuffers {
+    std::deque<std::vector<uint8_t>>& bufs;
+    ~TrimBuffers() {
+      if (bufs.size() > kKeptAheadBuffers) bufs.resize(kKeptAheadBuffers);
+    }
+  } trim{ahead_bufs_};
   if (sent.empty()) return Status::ok();
   // Repairs write the good bytes back: only under our locks (no writer can
   // interleave); lockless reads leave damaged copies to scrub.

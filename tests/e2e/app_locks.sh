@@ -19,25 +19,28 @@ MPI+=(--ompi-server "file:$state/ompi-server.uri")
 export NACRE_ADDRESS="file:$state/port"
 mkdir -p "$state/flags"
 
+# wait_flag <flag> <pid> <name>: waits (60 s) until $state/flags/<flag>
+# exists; fails if the job <pid> ends first or the flag never appears.
+wait_flag() {
+  local i
+  for i in $(seq 600); do
+    [ -e "$state/flags/$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || { echo "$3 ended early"; wait "$2" || true; exit 1; }
+    sleep 0.1
+  done
+  echo "$3 never created $1"; exit 1
+}
+
 echo "== job A takes the locks"
 timeout 90 "${MPI[@]}" -n 1 "$client" hold /app.lock "$state/flags" & a=$!
-for _ in $(seq 600); do
-  [ -e "$state/flags/locked" ] && break
-  kill -0 "$a" 2>/dev/null || { echo "job A ended early"; wait "$a"; exit 1; }
-  sleep 0.1
-done
-[ -e "$state/flags/locked" ] || { echo "job A never took its locks"; exit 1; }
+wait_flag locked "$a" "job A"
 
 echo "== job B finds them busy"
 timeout 60 "${MPI[@]}" -n 1 "$client" busy /app.lock
 
 echo "== job C waits for the fcntl lock"
 timeout 90 "${MPI[@]}" -n 1 "$client" wait /app.lock "$state/flags" > "$state/wait.out" & c=$!
-for _ in $(seq 600); do
-  [ -e "$state/flags/waiting" ] && break
-  kill -0 "$c" 2>/dev/null || { echo "job C ended early"; cat "$state/wait.out"; exit 1; }
-  sleep 0.1
-done
+wait_flag waiting "$c" "job C"
 sleep 1  # C's request reaches the server and waits there
 kill -0 "$c" 2>/dev/null || { echo "job C did not wait"; cat "$state/wait.out"; exit 1; }
 
@@ -54,20 +57,11 @@ timeout 60 "${MPI[@]}" -n 1 "$client" free /app.lock
 echo "== lease: job D holds the locks and is killed"
 rm -f "$state/flags/"*
 timeout 90 "${MPI[@]}" -n 1 "$client" --threads hold /app.lock "$state/flags" & d=$!
-for _ in $(seq 600); do
-  [ -e "$state/flags/locked" ] && break
-  kill -0 "$d" 2>/dev/null || { echo "job D ended early"; wait "$d"; exit 1; }
-  sleep 0.1
-done
-[ -e "$state/flags/locked" ] || { echo "job D never took its locks"; exit 1; }
+wait_flag locked "$d" "job D"
 dpid="$(cat "$state/flags/locked")"
 timeout 60 "${MPI[@]}" -n 1 "$client" busy /app.lock
 timeout 90 "${MPI[@]}" -n 1 "$client" wait /app.lock "$state/flags" > "$state/wait2.out" & e=$!
-for _ in $(seq 600); do
-  [ -e "$state/flags/waiting" ] && break
-  kill -0 "$e" 2>/dev/null || { echo "job E ended early"; cat "$state/wait2.out"; exit 1; }
-  sleep 0.1
-done
+wait_flag waiting "$e" "job E"
 kill -9 "$dpid"
 killed_at=$(date +%s)
 wait "$d" || true  # its mpirun reports the kill

@@ -2,9 +2,12 @@
 // renewal, expiry, and the lock service's release of a presumed-dead client.
 #include "oss/lock_service.hpp"
 #include "server/client_leases.hpp"
+#include "server/server.hpp"
 #include "wire/messages.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cstdlib>
 
 using namespace nacre;
 using server::ClientLeases;
@@ -67,6 +70,41 @@ TEST_CASE("a presumed-dead client's locks go silently, waiters are granted, it g
   CHECK(s.check_peer(dead).code() == ESTALE);
   CHECK(s.check_peer(live).is_ok());
   CHECK_FALSE(s.next_deadline().has_value());  // no callback deadline left
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("client_leases") {
+
+TEST_CASE("the lock servers' millisecond settings: good values, bad values fall back to defaults") {
+  struct Var {
+    const char* name;
+    uint64_t (*read)();
+    uint64_t fallback;
+    bool zero_ok;
+  };
+  const Var vars[] = {
+      {server::kEnvClientLease, server::client_lease_ms_from_env, server::kDefaultClientLeaseMs, true},
+      {server::kEnvLockContention, server::lock_contention_ms_from_env,
+       server::kDefaultLockContentionMs, true},
+      {server::kEnvLockCallbackTimeout, server::lock_callback_timeout_from_env,
+       server::kDefaultLockCallbackTimeoutMs, false},
+  };
+  for (const auto& v : vars) {
+    CAPTURE(v.name);
+    ::unsetenv(v.name);
+    CHECK(v.read() == v.fallback);
+    ::setenv(v.name, "1234", 1);
+    CHECK(v.read() == 1234);
+    ::setenv(v.name, "0", 1);
+    CHECK(v.read() == (v.zero_ok ? 0 : v.fallback));  // 0 = off where that means something
+    for (const char* bad : {"abc", "-5", "12ms", "1e3", " 7", "99999999999"}) {
+      CAPTURE(bad);
+      ::setenv(v.name, bad, 1);
+      CHECK(v.read() == v.fallback);
+    }
+    ::unsetenv(v.name);
+  }
 }
 
 }  // TEST_SUITE
