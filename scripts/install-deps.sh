@@ -8,7 +8,7 @@ PACKAGES=(
   libboost-dev libtomlplusplus-dev libcli11-dev
   doctest-dev libbenchmark-dev
   libhdf5-openmpi-dev hdf5-tools
-  liblmdb-dev libisal-dev
+  liblmdb-dev lmdb-utils libisal-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -5,6 +5,7 @@
 // later gets fail too), so a decoder checks ok() once at the end.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -26,6 +27,11 @@ class ByteWriter {
   void str(const std::string& s) {
     u32(static_cast<uint32_t>(s.size()));
     out_.insert(out_.end(), s.begin(), s.end());
+  }
+  // u32 length, then the bytes.
+  void blob(const std::vector<uint8_t>& b) {
+    u32(static_cast<uint32_t>(b.size()));
+    out_.insert(out_.end(), b.begin(), b.end());
   }
   size_t size() const { return out_.size(); }
 
@@ -51,6 +57,16 @@ class ByteReader {
     if (!u32(&n)) return false;
     if (n > max_len || n > remaining()) return fail();
     s->assign(reinterpret_cast<const char*>(in_.data() + pos_), n);
+    pos_ += n;
+    return true;
+  }
+  // A u32 length (at most max_len), then that many raw bytes into *out.
+  bool blob(std::vector<uint8_t>* out, uint32_t max_len) {
+    uint32_t n;
+    if (!u32(&n)) return false;
+    if (n > max_len || n > remaining()) return fail();
+    out->assign(in_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                in_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
     pos_ += n;
     return true;
   }

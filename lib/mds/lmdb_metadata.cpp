@@ -2,6 +2,7 @@
 // written through to LMDB in one transaction per operation (synchronous
 // commit: durable when the reply is sent). Loaded whole at open.
 #include "common/log.hpp"
+#include "mds/metadata_db.hpp"
 #include "mds/metadata_records.hpp"
 #include "mds/metadata_store.hpp"
 #include "mds/namespace_model.hpp"
@@ -15,12 +16,8 @@ namespace nacre::mds {
 
 namespace {
 
-constexpr uint64_t kDefaultMapBytes = 16ull << 30;  // address space only; the file grows as used
 const char* const kMetaKey = "fs";
 
-MDB_val val(const std::vector<uint8_t>& v) {
-  return MDB_val{v.size(), const_cast<uint8_t*>(v.data())};
-}
 std::span<const uint8_t> span_of(const MDB_val& v) {
   return {static_cast<const uint8_t*>(v.mv_data), v.mv_size};
 }
@@ -29,14 +26,6 @@ class LmdbMetadata final : public NamespaceModel {
  public:
   LmdbMetadata(const DurableMetadataOptions& o)
       : NamespaceModel(o.servers, o.root_default, o.replicas), opts_(o) {}
-  ~LmdbMetadata() override {
-    if (env_) mdb_env_close(env_);
-  }
-
-  Status lmdb_error(int rc, const std::string& what) const {
-    const int code = rc == MDB_MAP_FULL ? ENOSPC : rc > 0 ? rc : EIO;
-    return Status::error(code, "metadata store " + opts_.path + ": " + what + ": " + mdb_strerror(rc));
-  }
 
   Status open() {
     struct stat st;
@@ -45,52 +34,30 @@ class LmdbMetadata final : public NamespaceModel {
       return Status::error(ENOENT, "metadata store " + opts_.path +
                                        " is missing, but the storage directory is stamped as file "
                                        "system " + opts_.fs_uuid + "; refusing to start");
-    int rc = mdb_env_create(&env_);
-    if (rc) return lmdb_error(rc, "create environment");
-    mdb_env_set_maxdbs(env_, 4);
-    rc = mdb_env_set_mapsize(env_, opts_.map_bytes ? opts_.map_bytes : kDefaultMapBytes);
-    if (rc) return lmdb_error(rc, "set map size");
-    rc = mdb_env_open(env_, opts_.path.c_str(), MDB_NOSUBDIR, 0600);
-    if (rc) return lmdb_error(rc, "open");
+    auto db = MetadataDb::open(opts_.path, true, opts_.map_bytes);
+    if (!db) return db.status();
+    db_ = std::move(*db);
     MDB_txn* txn = nullptr;
-    rc = mdb_txn_begin(env_, nullptr, 0, &txn);
-    if (rc) return lmdb_error(rc, "begin");
-    for (auto [name, dbi] : {std::pair{"inodes", &inodes_db_}, std::pair{"dirents", &dirents_db_},
-                             std::pair{"meta", &meta_db_}}) {
-      rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi);
-      if (rc) {
-        mdb_txn_abort(txn);
-        return lmdb_error(rc, std::string("open table ") + name);
-      }
-    }
+    int rc = mdb_txn_begin(db_->env(), nullptr, MDB_RDONLY, &txn);
+    if (rc) return db_->error(rc, "begin");
     MDB_val k{2, const_cast<char*>(kMetaKey)}, v;
-    rc = mdb_get(txn, meta_db_, &k, &v);
+    rc = mdb_get(txn, db_->table(MetaTable::kMeta), &k, &v);
+    mdb_txn_abort(txn);
     if (rc == MDB_NOTFOUND) {
-      if (!opts_.create) {
-        mdb_txn_abort(txn);
+      if (!opts_.create)
         return Status::error(EIO, "metadata store " + opts_.path +
                                       " has no file-system record; refusing to start");
-      }
       // A new file system: the root directory and the counters.
-      MetaRecord m{next_ino_, rr_, servers_, opts_.fs_uuid};
-      auto mk = inode_key(kRootIno);
-      auto mv = encode_inode(inodes_.at(kRootIno));
-      auto meta = encode_meta(m);
-      MDB_val rk = val(mk), rv = val(mv), meta_v = val(meta);
-      rc = mdb_put(txn, inodes_db_, &rk, &rv, 0);
-      if (!rc) rc = mdb_put(txn, meta_db_, &k, &meta_v, 0);
-      if (!rc) rc = mdb_txn_commit(txn);
-      else mdb_txn_abort(txn);
-      if (rc) return lmdb_error(rc, "format");
+      KvBatch b;
+      b.seq = db_->seq() + 1;
+      b.ops.push_back(KvOp{MetaTable::kInodes, false, inode_key(kRootIno), encode_inode(inodes_.at(kRootIno))});
+      b.ops.push_back(KvOp{MetaTable::kMeta, false, {kMetaKey, kMetaKey + 2},
+                           encode_meta(MetaRecord{next_ino_, rr_, servers_, opts_.fs_uuid})});
+      NACRE_RETURN_IF_ERROR(db_->apply(b).with_context("format"));
       log::info("metadata store " + opts_.path + ": new file system " + opts_.fs_uuid);
       return Status::ok();
     }
-    if (rc) {
-      mdb_txn_abort(txn);
-      return lmdb_error(rc, "read file-system record");
-    }
-    rc = mdb_txn_commit(txn);  // keeps the table handles
-    if (rc) return lmdb_error(rc, "open tables");
+    if (rc) return db_->error(rc, "read file-system record");
     NACRE_RETURN_IF_ERROR(load());
     return drop_orphans();
   }
@@ -98,8 +65,8 @@ class LmdbMetadata final : public NamespaceModel {
   // Replaces the in-memory namespace with what the database holds.
   Status load() {
     MDB_txn* txn = nullptr;
-    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
-    if (rc) return lmdb_error(rc, "begin read");
+    int rc = mdb_txn_begin(db_->env(), nullptr, MDB_RDONLY, &txn);
+    if (rc) return db_->error(rc, "begin read");
     Status s = load_in(txn);
     mdb_txn_abort(txn);
     return s.with_context("metadata store " + opts_.path);
@@ -107,7 +74,7 @@ class LmdbMetadata final : public NamespaceModel {
 
   Status load_in(MDB_txn* txn) {
     MDB_val k{2, const_cast<char*>(kMetaKey)}, v;
-    int rc = mdb_get(txn, meta_db_, &k, &v);
+    int rc = mdb_get(txn, db_->table(MetaTable::kMeta), &k, &v);
     if (rc) return Status::error(EIO, std::string("file-system record: ") + mdb_strerror(rc));
     auto meta = decode_meta(span_of(v));
     if (!meta) return meta.status();
@@ -120,7 +87,7 @@ class LmdbMetadata final : public NamespaceModel {
                                        " servers, not " + std::to_string(servers_));
     std::unordered_map<uint64_t, Inode> loaded;
     MDB_cursor* cur = nullptr;
-    rc = mdb_cursor_open(txn, inodes_db_, &cur);
+    rc = mdb_cursor_open(txn, db_->table(MetaTable::kInodes), &cur);
     if (rc) return Status::error(EIO, mdb_strerror(rc));
     Status bad;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && bad;
@@ -142,7 +109,7 @@ class LmdbMetadata final : public NamespaceModel {
     auto root = loaded.find(kRootIno);
     if (root == loaded.end() || root->second.type != FileType::kDirectory)
       return Status::error(EIO, "metadata record inode 1 (the root directory) is missing or not a directory");
-    rc = mdb_cursor_open(txn, dirents_db_, &cur);
+    rc = mdb_cursor_open(txn, db_->table(MetaTable::kDirents), &cur);
     if (rc) return Status::error(EIO, mdb_strerror(rc));
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && bad;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -185,10 +152,18 @@ class LmdbMetadata final : public NamespaceModel {
     return persist(c);
   }
 
+  void set_mirror_sink(MirrorSink sink) override { sink_ = std::move(sink); }
+  Result<KvBatch> snapshot() const override { return db_->snapshot(); }
+
  protected:
   Status persist(const Changes& c) override {
-    Status s = write(c);
-    if (s) return s;
+    KvBatch b = batch_of(c);
+    Status s = db_->apply(b);
+    if (s) {
+      // Durable here; the mirrors get it before the reply goes out.
+      if (sink_) sink_(b);
+      return s;
+    }
     // Nothing was written: bring memory back to what is durable.
     Status back = load();
     if (!back) log::error("metadata store: cannot reload after a failed commit: " + back.to_string());
@@ -196,54 +171,28 @@ class LmdbMetadata final : public NamespaceModel {
   }
 
  private:
-  Status write(const Changes& c) {
-    MDB_txn* txn = nullptr;
-    int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
-    if (rc) return lmdb_error(rc, "begin");
-    auto fail = [&](int code, const std::string& what) {
-      mdb_txn_abort(txn);
-      return lmdb_error(code, what);
-    };
-    for (uint64_t ino : c.erased) {
-      auto k = inode_key(ino);
-      MDB_val kv = val(k);
-      rc = mdb_del(txn, inodes_db_, &kv, nullptr);
-      if (rc && rc != MDB_NOTFOUND) return fail(rc, "delete inode " + std::to_string(ino));
-    }
+  // What one operation changed, as the next batch of the database.
+  KvBatch batch_of(const Changes& c) const {
+    KvBatch b;
+    b.seq = db_->seq() + 1;
+    for (uint64_t ino : c.erased) b.ops.push_back(KvOp{MetaTable::kInodes, true, inode_key(ino), {}});
     for (uint64_t ino : c.dirty) {
       auto it = inodes_.find(ino);
       if (it == inodes_.end()) continue;
-      auto k = inode_key(ino);
-      auto v = encode_inode(it->second);
-      MDB_val kv = val(k), vv = val(v);
-      rc = mdb_put(txn, inodes_db_, &kv, &vv, 0);
-      if (rc) return fail(rc, "write inode " + std::to_string(ino));
+      b.ops.push_back(KvOp{MetaTable::kInodes, false, inode_key(ino), encode_inode(it->second)});
     }
     for (const auto& d : c.dirents) {
-      auto k = dirent_key(d.dir, d.name);
-      MDB_val kv = val(k);
-      if (d.ino == 0) {
-        rc = mdb_del(txn, dirents_db_, &kv, nullptr);
-        if (rc && rc != MDB_NOTFOUND) return fail(rc, "delete entry " + d.name);
-      } else {
-        auto v = encode_dirent(d.ino);
-        MDB_val vv = val(v);
-        rc = mdb_put(txn, dirents_db_, &kv, &vv, 0);
-        if (rc) return fail(rc, "write entry " + d.name);
-      }
+      if (d.ino == 0) b.ops.push_back(KvOp{MetaTable::kDirents, true, dirent_key(d.dir, d.name), {}});
+      else b.ops.push_back(KvOp{MetaTable::kDirents, false, dirent_key(d.dir, d.name), encode_dirent(d.ino)});
     }
-    auto meta = encode_meta(MetaRecord{next_ino_, rr_, servers_, opts_.fs_uuid});
-    MDB_val mk{2, const_cast<char*>(kMetaKey)}, mv = val(meta);
-    rc = mdb_put(txn, meta_db_, &mk, &mv, 0);
-    if (rc) return fail(rc, "write file-system record");
-    rc = mdb_txn_commit(txn);  // synchronous: durable on return
-    if (rc) return lmdb_error(rc, "commit");
-    return Status::ok();
+    b.ops.push_back(KvOp{MetaTable::kMeta, false, {kMetaKey, kMetaKey + 2},
+                         encode_meta(MetaRecord{next_ino_, rr_, servers_, opts_.fs_uuid})});
+    return b;
   }
 
   DurableMetadataOptions opts_;
-  MDB_env* env_ = nullptr;
-  MDB_dbi inodes_db_ = 0, dirents_db_ = 0, meta_db_ = 0;
+  std::unique_ptr<MetadataDb> db_;
+  MirrorSink sink_;
 };
 
 }  // namespace

@@ -3,10 +3,13 @@
 // in-memory one. Used by the metadata server's single service thread.
 #pragma once
 
+#include "mds/metadata_batch.hpp"
+
 #include <nacre/layout.hpp>
 #include <nacre/status.hpp>
 #include <nacre/types.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +77,17 @@ class MetadataStore {
   // Regular files (linked, or unlinked but open) with inode >= cookie, in
   // inode order, at most max. For fsck, scrub and rebuild.
   virtual Result<FilePage> list_files(uint64_t cookie, uint32_t max) = 0;
+
+  // Metadata mirrors (durable stores only; docs/DURABILITY.md): the sink is
+  // called on the service thread with every batch right after it committed
+  // locally and before the operation returns, so a mirror holds a change
+  // before the client hears of it. The sink handles its own failures.
+  using MirrorSink = std::function<void(const KvBatch&)>;
+  virtual void set_mirror_sink(MirrorSink) {}
+  // Every durable record as a snapshot batch (ENOTSUP for memory stores).
+  virtual Result<KvBatch> snapshot() const {
+    return Status::error(ENOTSUP, "this metadata store is not durable");
+  }
 };
 
 // root_default: the root directory's default layout (complete: stripe_size

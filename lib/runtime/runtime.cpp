@@ -2,6 +2,7 @@
 #include "common/log.hpp"
 #include "mds/metadata_store.hpp"
 #include "runtime/collective_status.hpp"
+#include "runtime/metadata_copies.hpp"
 #include "runtime/start_rebuild.hpp"
 #include "runtime/runtime_impl.hpp"
 #include "runtime/storage_mount.hpp"
@@ -108,7 +109,9 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
     srv.set_replica_marks(std::move(storage->marks));
     transport::MpiServerTransport port(false);
     port.add_link(impl->nacre_comm, size - config.servers, false);
+    runtime::attach_metadata_mirrors(srv, port, *storage, rank);
     Status served = srv.serve(port);
+    if (served) served = runtime::detach_metadata_mirrors(srv, *storage);
     if (!served) {
       // Clients would wait for replies forever: take the job down instead.
       log::error("fatal: " + served.to_string() + "; aborting the job");

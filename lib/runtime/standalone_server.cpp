@@ -1,6 +1,7 @@
 #include "common/log.hpp"
 #include "mds/metadata_store.hpp"
 #include "runtime/collective_status.hpp"
+#include "runtime/metadata_copies.hpp"
 #include "runtime/runtime_impl.hpp"
 #include "runtime/standalone.hpp"
 #include "runtime/storage_mount.hpp"
@@ -89,6 +90,7 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
   server::Server srv(sopts, std::move(storage->objects), std::move(storage->metadata));
   srv.set_replica_marks(std::move(storage->marks));
   transport::MpiServerTransport transport(true);
+  attach_metadata_mirrors(srv, transport, *storage, rank);
 
   // The accept thread takes client jobs until shutdown. MPI has no way to
   // cancel MPI_Comm_accept, so the client that requests shutdown connects
@@ -120,6 +122,7 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
 
   Status served = srv.serve(transport);
   acceptor.join();
+  if (served) served = detach_metadata_mirrors(srv, *storage);
   if (rank == 0) {
     if (!opts.service_name.empty())
       MPI_Unpublish_name(opts.service_name.c_str(), MPI_INFO_NULL, port);

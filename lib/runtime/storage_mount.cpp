@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "runtime/collective_status.hpp"
+#include "runtime/metadata_copies.hpp"
 #include "store/fault_injecting_store.hpp"
 #include "store/mount_plan.hpp"
 
@@ -34,6 +35,23 @@ Result<store::DirProbe> decode_probe(const std::string& s, const std::string& di
     if (!st) return st.status();
     p.stamp = *st;
   }
+  return p;
+}
+
+// A metadata copy's probe as text for gathering.
+std::string encode_metadata_probe(const store::MetadataCopyProbe& p) {
+  return std::string(p.present ? "1" : "0") + std::to_string(p.seq) + "\n" + p.uuid + "\n" + p.problem;
+}
+
+store::MetadataCopyProbe decode_metadata_probe(const std::string& s) {
+  store::MetadataCopyProbe p;
+  if (s.empty()) return p;
+  p.present = s[0] == '1';
+  const size_t a = s.find('\n'), b = a == std::string::npos ? a : s.find('\n', a + 1);
+  if (b == std::string::npos) return store::MetadataCopyProbe{};
+  p.seq = std::strtoull(s.substr(1, a - 1).c_str(), nullptr, 10);
+  p.uuid = s.substr(a + 1, b - a - 1);
+  p.problem = s.substr(b + 1);
   return p;
 }
 
@@ -117,8 +135,13 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
 
   // 2. Rank 0 decides for all servers.
   auto texts = gather_text(comm, server ? encode_probe(out.dir.probe()) : std::string());
+  const int copies = persistent ? metadata_copies(config, servers) : 1;
+  out.metadata_copies = copies;
+  auto metadata_texts = gather_text(
+      comm, persistent && rank < copies ? encode_metadata_probe(probe_metadata_copy(dir)) : std::string());
   Status planned;
   store::MountPlan plan;
+  store::MetadataPlan metadata_plan;
   if (rank == 0) {
     std::vector<store::DirProbe> probes;
     std::vector<std::string> dirs;
@@ -135,8 +158,17 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
       if (r) plan = *r;
       else planned = r.status();
     }
+    if (planned && persistent) {
+      std::vector<store::MetadataCopyProbe> copy_probes;
+      for (int k = 0; k < copies; ++k)
+        copy_probes.push_back(decode_metadata_probe(metadata_texts[static_cast<size_t>(k)]));
+      auto m = store::plan_metadata(plan, copy_probes, dirs);
+      if (m) metadata_plan = *m;
+      else planned = m.status();
+    }
   }
   NACRE_RETURN_IF_ERROR(agree(comm, planned));
+  MPI_Bcast(&metadata_plan.source, 1, MPI_UINT32_T, 0, comm);
   char buf[64] = {};
   if (rank == 0) {
     buf[0] = plan.format ? 1 : 0;
@@ -184,7 +216,11 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
   }
   NACRE_RETURN_IF_ERROR(agree(comm, applied));
 
-  // 4. Open the stores.
+  // 4. Server 0's metadata comes back from a mirror when its copy was lost.
+  if (metadata_plan.source > 0)
+    NACRE_RETURN_IF_ERROR(restore_metadata(comm, metadata_plan.source, dir));
+
+  // 5. Open the stores.
   Status opened;
   if (server) {
     store::DirectoryStoreOptions store_opts;
@@ -200,7 +236,7 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
     if (opened && rank == 0) {
       if (persistent) {
         mds::DurableMetadataOptions o;
-        o.path = dir + "/metadata.mdb";
+        o.path = dir + "/" + kMetadataFile;
         o.servers = static_cast<uint32_t>(servers);
         o.replicas = replicas;
         o.root_default = root;
@@ -216,6 +252,13 @@ Result<ServerStorage> mount_storage(MPI_Comm comm, int servers, const Config& co
   }
   if (opened && server) opened = inject_faults(&out.objects, rank);
   NACRE_RETURN_IF_ERROR(agree(comm, opened));
+
+  // 6. Every metadata mirror starts in step with server 0's copy.
+  if (copies >= 2) {
+    NACRE_RETURN_IF_ERROR(sync_metadata_mirrors(comm, copies, out.metadata.get(), dir, rebuild_me,
+                                                &out.mirror_db));
+    MPI_Comm_split(comm, server ? 0 : MPI_UNDEFINED, rank, &out.servers_comm);
+  }
   out.fs_uuid = plan.uuid;
   out.formatted = plan.format;
   if (rank == 0)

@@ -4,6 +4,7 @@
 // persistent). See docs/DURABILITY.md.
 #pragma once
 
+#include "mds/metadata_db.hpp"
 #include "mds/metadata_store.hpp"
 #include "oss/replica_marks.hpp"
 #include "store/object_store.hpp"
@@ -27,6 +28,11 @@ struct ServerStorage {
   std::string fs_uuid;                           // empty for the memory store
   bool formatted = false;                        // a new file system was created
   oss::ReplicaMarks marks;  // the directory's replica marks (in memory for the memory store)
+  // Metadata mirrors (persistent, replicas >= 2; docs/DURABILITY.md):
+  int metadata_copies = 1;                        // servers 0..copies-1 hold the metadata
+  std::unique_ptr<mds::MetadataDb> mirror_db;     // servers 1..copies-1: their mirror
+  MPI_Comm servers_comm = MPI_COMM_NULL;          // servers only (server k = rank k) when
+                                                  // copies >= 2; the caller frees it
 };
 
 // Collective over comm; every rank must call. Ranks 0..servers-1 are the

@@ -64,6 +64,40 @@ Server::Server(ServerOptions options, std::unique_ptr<store::ObjectStore> object
   if (metadata_) app_locks_ = std::make_unique<mds::AppLockService>();
 }
 
+void Server::set_metadata_mirrors(std::unique_ptr<MetadataMirrors> mirrors) {
+  mirrors_ = std::move(mirrors);
+  if (metadata_ && mirrors_)
+    metadata_->set_mirror_sink([this](const mds::KvBatch& b) { mirrors_->send(b); });
+}
+
+Status Server::finish_metadata_mirrors() {
+  if (!mirrors_) return Status::ok();
+  if (metadata_) metadata_->set_mirror_sink(nullptr);
+  Status s = mirrors_->finish();
+  mirrors_.reset();
+  return s.with_context("closing the metadata mirrors");
+}
+
+void Server::set_metadata_mirror_db(std::unique_ptr<mds::MetadataDb> db, int link) {
+  mirror_db_ = std::move(db);
+  mirror_link_ = link;
+}
+
+Status Server::apply_metadata_mirror(const wire::Request& req) {
+  if (!mirror_db_ || req.link != mirror_link_ || req.rank != 0)
+    return Status::error(EPERM, "server " + std::to_string(opts_.index) +
+                                    " takes META_MIRROR only as a metadata mirror, from the "
+                                    "metadata server");
+  if (!req.body.empty()) return Status::error(EBADMSG, "META_MIRROR takes no body");
+  auto b = mds::decode_batch(req.data, "META_MIRROR");
+  if (!b) return b.status();
+  if (b->snapshot)
+    return Status::error(EBADMSG, "META_MIRROR carries changes; snapshots travel only at start");
+  Status s = mirror_db_->apply(*b);
+  if (!s) log::error("metadata mirror: change " + std::to_string(b->seq) + " not applied: " + s.to_string());
+  return s;
+}
+
 Status Server::serve(transport::ServerTransport& t) {
   for (;;) {
     transport::Incoming in;
@@ -287,6 +321,8 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
         return Status::error(EBADMSG, "PING takes no body");
       leases_.ping(peer, oss::LockService::Clock::now());
       return Status::ok();
+    case MsgType::kMetaMirror:
+      return apply_metadata_mirror(req);
     case MsgType::kDisconnect: {
       leases_.end(peer);
       locks_.release_peer(peer);

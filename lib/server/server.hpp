@@ -4,10 +4,12 @@
 #pragma once
 
 #include "mds/app_lock_service.hpp"
+#include "mds/metadata_db.hpp"
 #include "mds/metadata_store.hpp"
 #include "oss/lock_service.hpp"
 #include "oss/replica_marks.hpp"
 #include "server/client_leases.hpp"
+#include "server/metadata_mirrors.hpp"
 #include "store/object_store.hpp"
 #include "transport/transport.hpp"
 #include "wire/rpc.hpp"
@@ -72,9 +74,20 @@ class Server {
   // other servers.
   const mds::AppLockService* app_locks() const { return app_locks_.get(); }
 
+  // Metadata mirrors (docs/DURABILITY.md). On the metadata server: every
+  // committed metadata change goes to these mirrors before its reply; call
+  // finish_metadata_mirrors() after serve() returns. Set before serve().
+  void set_metadata_mirrors(std::unique_ptr<MetadataMirrors> mirrors);
+  Status finish_metadata_mirrors();
+  // On a mirror: META_MIRROR messages from rank 0 of `link` (the servers'
+  // link) are applied to db. Set before serve().
+  void set_metadata_mirror_db(std::unique_ptr<mds::MetadataDb> db, int link);
+
  private:
   Status dispatch(const wire::Request& req, wire::Reply& reply, transport::ServerTransport& t,
                   bool* link_done);
+  // META_MIRROR on a mirror: checks the sender and applies the change.
+  Status apply_metadata_mirror(const wire::Request& req);
   // Sends the lock services' pending replies and callbacks.
   Status flush_locks(transport::ServerTransport& t);
   // Evicts lock holders whose callback deadline passed and releases the
@@ -88,6 +101,9 @@ class Server {
   oss::LockService locks_;
   oss::ReplicaMarks marks_;
   std::unique_ptr<mds::AppLockService> app_locks_;  // metadata server only
+  std::unique_ptr<MetadataMirrors> mirrors_;        // metadata server with mirrors
+  std::unique_ptr<mds::MetadataDb> mirror_db_;      // metadata mirrors only
+  int mirror_link_ = -1;                            // the servers' link (mirrors)
   ClientLeases leases_;
   std::map<int, int> disconnected_;   // link -> client ranks that said DISCONNECT
   std::map<int, int> expired_;        // link -> client ranks whose lease ran out

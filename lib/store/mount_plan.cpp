@@ -1,5 +1,7 @@
 #include "store/mount_plan.hpp"
 
+#include <algorithm>
+
 namespace nacre::store {
 
 namespace {
@@ -59,9 +61,6 @@ Result<MountPlan> plan_mount(const MountExpectation& want, const std::vector<Dir
       if (r.replicas < 2)
         return refuse(dirs[k], what + " (with one copy of each object, a lost directory cannot "
                                       "be rebuilt: restore it from a backup)");
-      if (k == 0)
-        return refuse(dirs[k], what + " (server 0's directory holds the metadata, which has no "
-                                      "replica: restore it from a backup)");
       if (lost >= r.replicas)
         return refuse(dirs[k], what + " (" + std::to_string(lost) + " directories are lost; " +
                                    std::to_string(r.replicas) +
@@ -90,6 +89,37 @@ Result<MountPlan> plan_mount(const MountExpectation& want, const std::vector<Dir
   }
   plan.uuid = r.uuid;
   return plan;
+}
+
+Result<MetadataPlan> plan_metadata(const MountPlan& plan, const std::vector<MetadataCopyProbe>& copies,
+                                   const std::vector<std::string>& dirs) {
+  MetadataPlan out;
+  if (plan.format || copies.empty()) return out;
+  auto rebuilt = [&](size_t k) {
+    return std::find(plan.rebuild.begin(), plan.rebuild.end(), static_cast<uint32_t>(k)) != plan.rebuild.end();
+  };
+  for (size_t k = 0; k < copies.size(); ++k)
+    if (copies[k].present && copies[k].uuid != plan.uuid)
+      return Status::error(EINVAL, dirs[k] + "/metadata.mdb belongs to file system " + copies[k].uuid +
+                                       ", but the storage directories are stamped " + plan.uuid +
+                                       " (a foreign metadata database); refusing to start");
+  std::string held;  // what every copy holds, for the refusal
+  bool found = false;
+  for (size_t k = 0; k < copies.size(); ++k) {
+    const MetadataCopyProbe& c = copies[k];
+    const std::string db = dirs[k] + "/metadata.mdb";
+    const bool usable = c.present && !rebuilt(k);
+    held += (held.empty() ? "" : "; ") + db + ": " +
+            (rebuilt(k) ? std::string("directory lost") : c.present ? "change " + std::to_string(c.seq)
+                                                      : !c.problem.empty() ? c.problem : "missing");
+    if (!usable) continue;
+    if (k == 0) return out;  // the metadata server's own copy is the authority
+    if (!found || c.seq > copies[out.source].seq) out.source = static_cast<uint32_t>(k);
+    found = true;
+  }
+  if (found) return out;
+  return Status::error(EIO, "no copy of the metadata of file system " + plan.uuid + " is usable (" +
+                                held + "); refusing to start: restore server 0's directory from a backup");
 }
 
 }  // namespace nacre::store

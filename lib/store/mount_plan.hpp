@@ -24,10 +24,35 @@ struct MountPlan {
   std::string uuid;            // the file system's uuid after the plan
   // Servers whose directory is missing or empty while the others hold the
   // file system: stamped again and rebuilt from the other copies (only with
-  // replicas, at most replicas - 1 of them, never server 0, whose directory
-  // holds the metadata).
+  // replicas, at most replicas - 1 of them; server 0's metadata comes back
+  // from a metadata mirror, see plan_metadata).
   std::vector<uint32_t> rebuild;
 };
+
+// What a server found in its copy of the metadata database (servers
+// 0..copies-1 hold one; mds::probe_metadata_db).
+struct MetadataCopyProbe {
+  bool present = false;
+  uint64_t seq = 0;       // commit sequence number
+  std::string uuid;
+  std::string problem;    // an existing but unreadable database
+};
+
+struct MetadataPlan {
+  // The copy server 0 starts from: 0 its own (or a new one when
+  // formatting), k > 0 restored from the mirror on server k.
+  uint32_t source = 0;
+};
+
+// plan: the mount plan (format, uuid, rebuild). copies[k]: server k's
+// metadata probe, k < the number of metadata copies (min(replicas,
+// servers)); dirs[k] for messages. Server 0 keeps its own copy when it is
+// present and not being rebuilt; otherwise the most recent mirror (highest
+// seq) that is present and not rebuilt becomes the source. A copy of
+// another file system is refused (EINVAL), and so is a start where no copy
+// is usable (EIO, naming what each holds).
+Result<MetadataPlan> plan_metadata(const MountPlan& plan, const std::vector<MetadataCopyProbe>& copies,
+                                   const std::vector<std::string>& dirs);
 
 // probes[k] and dirs[k]: server k's probe and directory path (for messages).
 // fresh_uuid: the uuid a new file system gets.

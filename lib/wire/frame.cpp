@@ -11,6 +11,7 @@ const char* msg_type_name(uint16_t type) {
     case MsgType::kHello: return "HELLO";
     case MsgType::kDisconnect: return "DISCONNECT";
     case MsgType::kPing: return "PING";
+    case MsgType::kMetaMirror: return "META_MIRROR";
     case MsgType::kShutdown: return "SHUTDOWN";
     case MsgType::kServerStatus: return "SERVER_STATUS";
     case MsgType::kSetRebuilding: return "SET_REBUILDING";

@@ -49,6 +49,11 @@ enum class MsgType : uint16_t {
   // Client lease keep-alive (docs/LOCKS.md, "Client leases"): no body, empty
   // reply; a client that stops sending anything is presumed dead.
   kPing = 6,
+  // Server -> server (issue 6, docs/DURABILITY.md "Metadata mirrors"): the
+  // metadata server sends every committed metadata change (mds::KvBatch
+  // encoding as data, no body) to its mirrors over the servers' own link;
+  // the empty reply means the mirror holds it durably.
+  kMetaMirror = 7,
   kMkdir = 10,
   kRmdir = 11,
   kOpen = 12,

@@ -5,6 +5,11 @@
 #      its copies at start (progress on stdout), every file reads back, the
 #      rebuilt object files equal what was lost, health and fsck are clean.
 #   2b. A stale copy (marked: it missed writes) is resynced at the next start.
+#   2c. Lost metadata server: server-0's directory (the metadata database)
+#      is deleted; the metadata comes back from its mirror on server 1, the
+#      objects are rebuilt, every file reads back; the copies agree again.
+#   5b. Server-0 lost and the mirror's database gone too: refused, nothing
+#      changed on disk.
 #   3. Bit rot: bytes flipped in object files of server-2 (one copy each).
 #      scrub finds and repairs them; verify and fsck are clean afterwards.
 #   4. The same page flipped in both copies: scrub reports it unrepairable
@@ -16,6 +21,15 @@
 set -euo pipefail
 source "$(dirname "$0")/durable_env.sh" nacre-lost 2
 fail() { echo "FAILED: $*"; exit 1; }
+# The metadata copies (server 0's database, server 1's mirror) hold the same
+# records, sequence number included (mdb_dump from lmdb-utils).
+mirror_in_step() {
+  local a b
+  a="$(mdb_dump -a -n "$state/fs/server-0/metadata.mdb")" || fail "cannot dump server-0's metadata"
+  b="$(mdb_dump -a -n "$state/fs/server-1/metadata.mdb")" || fail "cannot dump server-1's metadata mirror"
+  [ "$a" == "$b" ] || { diff <(echo "$a") <(echo "$b") | head -20; fail "metadata mirror differs from server 0's copy"; }
+  [ "$(grep -c . <<<"$a")" -gt 20 ] || fail "metadata dump is suspiciously small"
+}
 # The object files (data only) of one server, with checksums.
 objects() { (cd "$1" && find . -name '*.obj' -print0 | sort -z | xargs -0 -r sha256sum); }
 # Expects a maintenance command's exit code ($1) and output text ($2).
@@ -38,6 +52,7 @@ grep -q "^replicas = 2$" "$state/fs/server-0/nacre-stamp" \
   || { cat "$state/fs/server-0/nacre-stamp"; fail "stamp does not record 2 replicas"; }
 maint 0 "clean" fsck
 maint 0 "healthy" health
+mirror_in_step
 
 echo "== 2. lost server: server-1's directory deleted, rebuilt at the next start"
 lost_before="$(objects "$state/fs/server-1")"
@@ -48,6 +63,8 @@ echo "$out" | grep 'nacre:' | sed 's/^/    /'
 grep -q "rebuilding those copies" <<<"$out" || fail "no rebuild announced"
 grep -q "rebuild: 1 server(s) rebuilt" <<<"$out" || fail "rebuild did not finish"
 grep -q "durable_job verify: OK" <<<"$out" || fail "verify failed"
+grep -q "metadata mirror lost with its directory.*bringing it up to date" <<<"$out" || fail "the lost metadata mirror was not restored"
+mirror_in_step
 [ "$(objects "$state/fs/server-1")" == "$lost_before" ] || {
   diff <(echo "$lost_before") <(objects "$state/fs/server-1") | head; fail "rebuilt objects differ from the lost ones"; }
 [ ! -e "$state/fs/server-1/nacre-rebuilding" ] || fail "rebuild mark left behind"
@@ -65,6 +82,24 @@ grep -q "1 stale copy(ies) resynced" <<<"$out" || fail "the stale copy was not r
 [ "$(sha256sum < "$state/fs/server-2/$v")" == "$want" ] || fail "the resynced copy differs"
 [ ! -e "$state/fs/server-2/$id.stale" ] || fail "stale mark left behind"
 maint 0 "clean" fsck
+
+echo "== 2c. lost metadata server: server-0's directory deleted, metadata back from its mirror"
+lost_before="$(objects "$state/fs/server-0")"
+[ -n "$lost_before" ] || fail "server-0 held no objects"
+rm -rf "$state/fs/server-0"
+out="$(run -n 5 "$job" verify r 12 2>&1)" || { echo "$out"; fail "verify after losing server-0"; }
+echo "$out" | grep 'nacre:' | sed 's/^/    /'
+grep -q "metadata restored from the mirror on server 1" <<<"$out" || fail "metadata not restored from the mirror"
+grep -q "rebuild: 1 server(s) rebuilt" <<<"$out" || fail "rebuild did not finish"
+grep -q "durable_job verify: OK" <<<"$out" || fail "verify failed"
+[ "$(objects "$state/fs/server-0")" == "$lost_before" ] || fail "rebuilt objects of server-0 differ from the lost ones"
+mirror_in_step
+maint 0 "healthy" health
+maint 0 "clean" fsck
+# The namespace keeps working on the restored copy (new files, mirrored).
+run -n 5 "$job" write m 3 >/dev/null || fail "writing after the restore"
+run -n 5 "$job" verify m 3 | tail -1
+mirror_in_step
 
 echo "== 3. bit rot in server-2's copies: scrub repairs from the other copies"
 mapfile -t victims < <(cd "$state/fs/server-2" && find . -name '*.obj' -size +20k | sort | head -3)
@@ -98,6 +133,18 @@ cp "$state/fs/server-0/$(cd "$state/fs/server-0" && ls *.obj | head -1)" "$state
 maint 1 "00000000deadbeef\|3735928559" fsck
 maint 0 "1 removed" fsck-repair
 [ ! -e "$state/fs/server-0/00000000deadbeef.obj" ] || fail "orphan not removed"
+
+echo "== 5b. server-0 lost and its mirror's database gone: refused, nothing changes"
+saved="$(mktemp -d "$state/saved-XXXXXX")"
+mv "$state/fs/server-0" "$saved/"
+mv "$state/fs/server-1/metadata.mdb" "$saved/mirror.mdb"
+before="$(snapshot "$state/fs")"
+out="$(run -n 5 "$job" refused "no copy of the metadata" 2>&1)" || { echo "$out"; fail "not refused"; }
+grep -q "refused as expected" <<<"$out" || { echo "$out"; fail "not refused"; }
+echo "    $(grep -m1 'refused as expected' <<<"$out" | head -c 300)"
+[ "$(snapshot "$state/fs")" == "$before" ] || fail "disk changed"
+mv "$saved/server-0" "$state/fs/"
+mv "$saved/mirror.mdb" "$state/fs/server-1/metadata.mdb"
 
 echo "== 6. two directories lost with two copies: refused, nothing changes"
 rm -rf "$state/fs/server-1" "$state/fs/server-2"

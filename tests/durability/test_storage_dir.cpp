@@ -235,7 +235,7 @@ TEST_CASE("mismatches are refused naming the directory") {
   refused(newer, "/s/server-0", "newer Nacre");
 }
 
-TEST_CASE("with replicas, lost directories other than server 0's are rebuilt; more are refused") {
+TEST_CASE("with replicas, up to replicas - 1 lost directories are rebuilt (server 0's too); more are refused") {
   MountExpectation w{"persistent", 4, 2};
   auto with_replicas = [](uint32_t n, uint32_t r) {
     auto p = stamped(n);
@@ -256,8 +256,10 @@ TEST_CASE("with replicas, lost directories other than server 0's are rebuilt; mo
   p[1] = DirProbe{};  // two lost with two replicas: some objects have no copy left
   refused(plan_mount(w, p, dirs(4), kFresh), "/s/server-1", "at most 1");
   p = with_replicas(4, 2);
-  p[0] = DirProbe{};  // the metadata is not replicated
-  refused(plan_mount(w, p, dirs(4), kFresh), "/s/server-0", "metadata");
+  p[0] = DirProbe{};  // the metadata comes back from its mirror (plan_metadata)
+  plan = plan_mount(w, p, dirs(4), kFresh);
+  REQUIRE_MESSAGE(plan.is_ok(), plan.status().to_string());
+  CHECK(plan->rebuild == std::vector<uint32_t>{0});
   auto three = with_replicas(4, 3);
   three[1] = DirProbe{};
   three[3] = DirProbe{};
@@ -292,6 +294,72 @@ TEST_CASE("scratch starts empty but never erases a persistent file system") {
   refused(plan_mount(w, stamped(2), dirs(2), kFresh), "/s/server-0", "scratch deployment would erase");
   // Server count changes between scratch jobs are fine: nothing is kept.
   CHECK(plan_mount(MountExpectation{"scratch", 1, 1}, std::vector<DirProbe>{p[0]}, dirs(1), kFresh).is_ok());
+}
+
+
+TEST_CASE("metadata plan: server 0's copy is the authority; a lost one comes from the newest mirror") {
+  const std::string uuid = sample().uuid;
+  MountPlan mount;
+  mount.uuid = uuid;
+  auto copy = [&](uint64_t seq) { return MetadataCopyProbe{true, seq, uuid, ""}; };
+  const MetadataCopyProbe missing{};
+  const MetadataCopyProbe unreadable{false, 0, "", "/s/server-0/metadata.mdb: MDB_INVALID"};
+
+  // Server 0 present: its own, even behind a mirror (the primary decides).
+  for (auto mirrors : {std::vector<MetadataCopyProbe>{}, {copy(7)}, {missing}, {copy(9), copy(3)}}) {
+    std::vector<MetadataCopyProbe> c{copy(8)};
+    c.insert(c.end(), mirrors.begin(), mirrors.end());
+    auto p = plan_metadata(mount, c, dirs(4));
+    REQUIRE_MESSAGE(p.is_ok(), p.status().to_string());
+    CHECK(p->source == 0);
+  }
+  // Server 0 missing, unreadable, or its directory rebuilt: the newest usable mirror.
+  for (const auto& zero : {missing, unreadable, copy(8)}) {
+    MountPlan m = mount;
+    if (zero.present) m.rebuild = {0};
+    auto p = plan_metadata(m, {zero, copy(5), copy(6)}, dirs(4));
+    REQUIRE_MESSAGE(p.is_ok(), p.status().to_string());
+    CHECK(p->source == 2);
+    p = plan_metadata(m, {zero, copy(6), copy(5)}, dirs(4));
+    REQUIRE(p.is_ok());
+    CHECK(p->source == 1);
+    p = plan_metadata(m, {zero, missing, copy(2)}, dirs(4));
+    REQUIRE(p.is_ok());
+    CHECK(p->source == 2);
+  }
+  // A mirror whose directory is being rebuilt is not a source.
+  MountPlan m = mount;
+  m.rebuild = {1};
+  auto p = plan_metadata(m, {missing, copy(9), copy(4)}, dirs(4));
+  REQUIRE(p.is_ok());
+  CHECK(p->source == 2);
+  // No usable copy: refused, naming every copy.
+  auto none = plan_metadata(mount, {unreadable, missing}, dirs(4));
+  REQUIRE_FALSE(none.is_ok());
+  CHECK(none.status().code() == EIO);
+  CHECK_MESSAGE(none.status().message().find("MDB_INVALID") != std::string::npos, none.status().message());
+  CHECK_MESSAGE(none.status().message().find("/s/server-1/metadata.mdb: missing") != std::string::npos,
+                none.status().message());
+  CHECK(none.status().message().find("refusing") != std::string::npos);
+  // One copy only (replicas 1) and it is gone: refused.
+  CHECK_FALSE(plan_metadata(mount, {missing}, dirs(1)).is_ok());
+  // A copy of another file system: refused, never overwritten.
+  auto foreign = copy(3);
+  foreign.uuid = "99999999-0000-4000-8000-000000000000";
+  for (size_t at : {0u, 1u}) {
+    std::vector<MetadataCopyProbe> c{copy(3), copy(3)};
+    c[at] = foreign;
+    auto f = plan_metadata(mount, c, dirs(2));
+    REQUIRE_FALSE(f.is_ok());
+    CHECK(f.status().code() == EINVAL);
+    CHECK_MESSAGE(f.status().message().find("foreign") != std::string::npos, f.status().message());
+  }
+  // Formatting: nothing to restore.
+  MountPlan fresh = mount;
+  fresh.format = true;
+  auto f = plan_metadata(fresh, {missing, missing}, dirs(2));
+  REQUIRE(f.is_ok());
+  CHECK(f->source == 0);
 }
 
 }  // TEST_SUITE
