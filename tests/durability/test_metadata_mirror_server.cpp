@@ -1,0 +1,129 @@
+// A metadata mirror server over the loopback transport: META_MIRROR is
+// taken only from the metadata server (rank 0 of the mirror's link), bad
+// batches get EBADMSG and change nothing, an out-of-step change is refused
+// and the sender (server::MetadataMirrors) stops sending to that mirror.
+#include "client/client_core.hpp"
+#include "common/log.hpp"
+#include "mds/metadata_db.hpp"
+#include "server/metadata_mirrors.hpp"
+#include "server/server.hpp"
+#include "store/object_store.hpp"
+#include "transport/loopback_transport.hpp"
+#include "wire/frame.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+using namespace nacre;
+using wire::MsgType;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/nacre_mirror_srv_XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+mds::KvBatch change(uint64_t seq, uint8_t key) {
+  return mds::KvBatch{seq, false, {mds::KvOp{mds::MetaTable::kInodes, false, {0, key}, {key, key}}}};
+}
+
+// Raw META_MIRROR (or any frame) from one loopback client.
+Status raw(transport::ClientTransport& t, uint64_t id, MsgType type, const std::vector<uint8_t>& body,
+           const std::vector<uint8_t>& data) {
+  transport::Call c;
+  c.server = 0;
+  c.request_id = id;
+  c.head = wire::build_frame(static_cast<uint16_t>(type), id, 0, body, data.size());
+  if (!data.empty()) c.out_data.push_back({data.data(), data.size()});
+  REQUIRE(t.exchange(std::span<transport::Call>(&c, 1)).is_ok());
+  return client::parse_reply(c, static_cast<uint16_t>(type), nullptr);
+}
+
+}  // namespace
+
+TEST_SUITE("durability.metadata_mirror") {
+
+TEST_CASE("a mirror server applies META_MIRROR only from the metadata server, in step") {
+  TempDir t;
+  const std::string path = t.path + "/metadata.mdb";
+  const auto saved = log::level();
+  log::set_level(log::Level::kError);
+  {
+    // Client 0 plays the metadata server, client 1 an ordinary client.
+    transport::LoopbackNetwork net(1, 2);
+    auto db = mds::MetadataDb::open(path, true);
+    REQUIRE(db.is_ok());
+    server::Server srv(server::ServerOptions{1, 3, 1 << 20}, store::make_memory_store(), nullptr);
+    srv.set_metadata_mirror_db(std::move(*db), 0);
+    Status served;
+    std::thread loop([&] { served = srv.serve(net.server(0)); });
+
+    auto impostor = net.client(1);
+    const auto one = mds::encode_batch(change(1, 1));
+    Status s = raw(*impostor, 1, MsgType::kMetaMirror, {}, one);
+    CHECK(s.code() == EPERM);
+    CHECK(s.message().find("only as a metadata mirror") != std::string::npos);
+
+    auto primary_raw = net.client(0);
+    CHECK(raw(*primary_raw, 2, MsgType::kMetaMirror, {1}, one).code() == EBADMSG);  // a body
+    auto cut = one;
+    cut.pop_back();
+    CHECK(raw(*primary_raw, 3, MsgType::kMetaMirror, {}, cut).code() == EBADMSG);
+    auto snap = change(1, 1);
+    snap.snapshot = true;
+    s = raw(*primary_raw, 4, MsgType::kMetaMirror, {}, mds::encode_batch(snap));
+    CHECK(s.code() == EBADMSG);
+    CHECK(s.message().find("snapshots") != std::string::npos);
+
+    // The sender: two changes in step, then one out of step.
+    server::MetadataMirrors mirrors(net.client(0), {0});
+    mirrors.send(change(1, 1));
+    mirrors.send(change(2, 2));
+    CHECK(mirrors.in_step() == 1);
+    mirrors.send(change(9, 9));  // refused: ESTALE
+    CHECK(mirrors.in_step() == 0);
+    CHECK(mirrors.out_of_step() == std::vector<int>{0});
+    mirrors.send(change(3, 3));  // not sent any more
+    CHECK(mirrors.finish().is_ok());
+    CHECK(raw(*impostor, 5, MsgType::kDisconnect, {}, {}).is_ok());
+    loop.join();
+    CHECK(served.is_ok());
+  }
+  log::set_level(saved);
+  auto db = mds::MetadataDb::open(path, false);
+  REQUIRE(db.is_ok());
+  CHECK((*db)->seq() == 2);
+  auto snap = (*db)->snapshot();
+  REQUIRE(snap.is_ok());
+  REQUIRE(snap->ops.size() == 2);
+  CHECK(snap->ops[0] == change(1, 1).ops[0]);
+  CHECK(snap->ops[1] == change(2, 2).ops[0]);
+}
+
+TEST_CASE("a server that is not a mirror refuses META_MIRROR") {
+  const auto saved = log::level();
+  log::set_level(log::Level::kError);
+  transport::LoopbackNetwork net(1, 1);
+  server::Server srv(server::ServerOptions{0, 1, 1 << 20}, store::make_memory_store(), nullptr);
+  Status served;
+  std::thread loop([&] { served = srv.serve(net.server(0)); });
+  auto c = net.client(0);
+  CHECK(raw(*c, 1, MsgType::kMetaMirror, {}, mds::encode_batch(change(1, 1))).code() == EPERM);
+  CHECK(raw(*c, 2, MsgType::kDisconnect, {}, {}).is_ok());
+  loop.join();
+  CHECK(served.is_ok());
+  log::set_level(saved);
+}
+
+}  // TEST_SUITE
