@@ -17,9 +17,13 @@ struct ServerHealth {
   uint32_t server = 0;
   bool rebuilding = false;     // its directory was re-created; rebuild pending
   uint64_t stale_objects = 0;  // copies that missed writes, not yet resynced
+  // Server 0: metadata mirrors that failed a change during this server job
+  // (brought up to date at the next start; docs/DURABILITY.md).
+  uint32_t metadata_mirrors_out_of_step = 0;
 };
 
-// Degraded: some server is rebuilding or holds stale copies.
+// Degraded: some server is rebuilding or holds stale copies, or a metadata
+// mirror is out of step.
 NACRE_API bool degraded(const std::vector<ServerHealth>& health);
 
 // fsck: what the metadata says against what the servers hold.

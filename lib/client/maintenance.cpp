@@ -11,7 +11,7 @@ namespace nacre {
 
 bool degraded(const std::vector<ServerHealth>& health) {
   for (const auto& h : health)
-    if (h.rebuilding || h.stale_objects > 0) return true;
+    if (h.rebuilding || h.stale_objects > 0 || h.metadata_mirrors_out_of_step > 0) return true;
   return false;
 }
 
@@ -130,7 +130,8 @@ Result<std::vector<ServerHealth>> server_health(ClientCore& core) {
     NACRE_RETURN_IF_ERROR(core.control_call(s, MsgType::kServerStatus, {}, &body));
     wire::ServerStatusReply rep;
     NACRE_RETURN_IF_ERROR(wire::decode_body(body, rep, "SERVER_STATUS reply"));
-    out.push_back(ServerHealth{static_cast<uint32_t>(s), rep.rebuilding, rep.stale_objects});
+    out.push_back(ServerHealth{static_cast<uint32_t>(s), rep.rebuilding, rep.stale_objects,
+                               rep.metadata_mirrors_out_of_step});
   }
   return out;
 }

@@ -28,9 +28,14 @@ int run_maintenance_command(FileSystem& fs, const std::string& cmd) {
   if (cmd == "health") {
     auto h = fs.health();
     if (!h) return error(cmd, h.status());
-    for (const auto& s : *h)
-      std::printf("server %u: %s, %llu stale copy(ies)\n", s.server,
-                  s.rebuilding ? "REBUILDING" : "ok", static_cast<unsigned long long>(s.stale_objects));
+    for (const auto& s : *h) {
+      std::printf("server %u: %s, %llu stale copy(ies)", s.server, s.rebuilding ? "REBUILDING" : "ok",
+                  static_cast<unsigned long long>(s.stale_objects));
+      if (s.metadata_mirrors_out_of_step > 0)
+        std::printf(", %u metadata mirror(s) OUT OF STEP until the next start",
+                    s.metadata_mirrors_out_of_step);
+      std::printf("\n");
+    }
     std::printf("file system: %s\n", degraded(*h) ? "DEGRADED" : "healthy");
     return degraded(*h) ? 1 : 0;
   }

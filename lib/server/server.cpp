@@ -341,7 +341,8 @@ Status Server::dispatch(const wire::Request& req, wire::Reply& reply,
     case MsgType::kServerStatus: {
       if (!req.body.empty()) return Status::error(EBADMSG, "SERVER_STATUS takes no body");
       reply.body = wire::encode_body(wire::ServerStatusReply{
-          opts_.index, marks_.rebuilding(), static_cast<uint64_t>(marks_.stale().size())});
+          opts_.index, marks_.rebuilding(), static_cast<uint64_t>(marks_.stale().size()),
+          mirrors_ ? static_cast<uint32_t>(mirrors_->out_of_step().size()) : 0u});
       return Status::ok();
     }
     case MsgType::kSetRebuilding: {

@@ -27,7 +27,9 @@ inline constexpr uint32_t kMagic = 0x5243414E;
 // 2: layouts carry mirrors; object data carries CRC-32C (issue 6).
 // 3: server-side locking of contended objects (LOCK_ENQUEUE reply flags,
 //    kObjFlagSrvLock, kObjReplyContended; docs/LOCKS.md).
-inline constexpr uint16_t kProtocolVersion = 3;
+// 4: metadata mirrors (META_MIRROR between servers; SERVER_STATUS reports
+//    mirrors out of step; docs/DURABILITY.md).
+inline constexpr uint16_t kProtocolVersion = 4;
 inline constexpr size_t kFrameHeaderSize = 32;
 // Largest header + body of any message (control part).
 inline constexpr size_t kMaxControlBytes = 64 * 1024;

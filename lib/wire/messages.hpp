@@ -84,7 +84,11 @@ struct ServerStatusReply {
   uint32_t server_index = 0;
   bool rebuilding = false;     // its directory was re-created; copies not yet rebuilt
   uint64_t stale_objects = 0;  // copies marked stale (missed writes)
-  template <class V> void visit(V& x) { x.u32(server_index); x.boolean(rebuilding); x.u64(stale_objects); }
+  // Metadata server: mirrors that failed a change in this job (protocol 4).
+  uint32_t metadata_mirrors_out_of_step = 0;
+  template <class V> void visit(V& x) {
+    x.u32(server_index); x.boolean(rebuilding); x.u64(stale_objects); x.u32(metadata_mirrors_out_of_step);
+  }
 };
 struct SetRebuildingRequest {
   bool on = false;

@@ -5,6 +5,8 @@
 #include "client/client_core.hpp"
 #include "common/log.hpp"
 #include "mds/metadata_db.hpp"
+#include "mds/metadata_store.hpp"
+#include "wire/messages.hpp"
 #include "server/metadata_mirrors.hpp"
 #include "server/server.hpp"
 #include "store/object_store.hpp"
@@ -109,6 +111,77 @@ TEST_CASE("a mirror server applies META_MIRROR only from the metadata server, in
   REQUIRE(snap->ops.size() == 2);
   CHECK(snap->ops[0] == change(1, 1).ops[0]);
   CHECK(snap->ops[1] == change(2, 2).ops[0]);
+}
+
+TEST_CASE("the metadata server: changes reach the mirror before the reply; a mirror out of step is reported") {
+  TempDir t;
+  const auto saved = log::level();
+  log::set_level(log::Level::kError);
+  // Network A: the metadata server and one client. Network B: the mirror
+  // server and its one client, the metadata server's mirror sender.
+  transport::LoopbackNetwork a(1, 1), b(1, 1);
+  mds::DurableMetadataOptions o;
+  o.path = t.path + "/metadata.mdb";
+  o.servers = 2;
+  o.replicas = 2;
+  o.root_default = LayoutRequest{1 << 20, -1, -1};
+  o.fs_uuid = "0123abcd-0000-4000-8000-00000000aaaa";
+  o.create = true;
+  auto md = mds::open_lmdb_metadata(o);
+  REQUIRE(md.is_ok());
+  auto first = (*md)->snapshot();  // the start-up sync: the mirror begins in step
+  REQUIRE(first.is_ok());
+  auto mdb = mds::MetadataDb::open(t.path + "/mirror.mdb", true);
+  REQUIRE(mdb.is_ok());
+  REQUIRE((*mdb)->apply(*first).is_ok());
+
+  server::Server mirror(server::ServerOptions{1, 2, 1 << 20}, store::make_memory_store(), nullptr);
+  mirror.set_metadata_mirror_db(std::move(*mdb), 0);
+  Status mirror_served;
+  std::thread mirror_loop([&] { mirror_served = mirror.serve(b.server(0)); });
+  server::Server primary(server::ServerOptions{0, 2, 1 << 20}, store::make_memory_store(), std::move(*md));
+  primary.set_metadata_mirrors(std::make_unique<server::MetadataMirrors>(b.client(0), std::vector<int>{0}));
+  Status primary_served;
+  std::thread primary_loop([&] { primary_served = primary.serve(a.server(0)); });
+
+  auto c = a.client(0);
+  uint64_t id = 1;
+  auto status = [&]() {
+    transport::Call call;
+    call.server = 0;
+    call.request_id = id++;
+    call.head = wire::build_frame(static_cast<uint16_t>(MsgType::kServerStatus), call.request_id, 0, {}, 0);
+    REQUIRE(c->exchange(std::span<transport::Call>(&call, 1)).is_ok());
+    std::vector<uint8_t> body;
+    REQUIRE(client::parse_reply(call, static_cast<uint16_t>(MsgType::kServerStatus), &body).is_ok());
+    wire::ServerStatusReply rep;
+    REQUIRE(wire::decode_body(body, rep, "SERVER_STATUS").is_ok());
+    return rep.metadata_mirrors_out_of_step;
+  };
+  auto mkdir = [&](const std::string& path) {
+    return raw(*c, id++, MsgType::kMkdir, wire::encode_body(wire::MkdirRequest{path, 0755, {}}), {});
+  };
+  REQUIRE(mkdir("/one").is_ok());
+  REQUIRE(mkdir("/two").is_ok());
+  CHECK(status() == 0);
+  // The mirror gets a change the metadata server never made (as if it had
+  // gone its own way): the next real change is out of step there and
+  // refused; the metadata server still answers OK (the change is durable on
+  // its own copy) and reports the mirror.
+  server::MetadataMirrors side(b.client(0), {0});
+  side.send(change(4, 9));  // the mirror is at 3 (format, two mkdirs): applied, now 4
+  CHECK(side.in_step() == 1);
+  REQUIRE(mkdir("/three").is_ok());  // change 4 again: ESTALE at the mirror
+  CHECK(status() == 1);
+  REQUIRE(mkdir("/four").is_ok());   // not sent any more
+  CHECK(status() == 1);
+  CHECK(raw(*c, id++, MsgType::kDisconnect, {}, {}).is_ok());
+  primary_loop.join();
+  CHECK(primary_served.is_ok());
+  CHECK(primary.finish_metadata_mirrors().is_ok());
+  mirror_loop.join();
+  CHECK(mirror_served.is_ok());
+  log::set_level(saved);
 }
 
 TEST_CASE("a server that is not a mirror refuses META_MIRROR") {

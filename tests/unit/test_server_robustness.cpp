@@ -178,7 +178,7 @@ TEST_CASE("malformed bodies get EBADMSG and the server keeps serving") {
 TEST_CASE("frames that are not requests of this protocol are rejected") {
   RawServer s;
   SUBCASE("unknown message type: ENOSYS") {
-    for (uint16_t type : {uint16_t{0}, uint16_t{7}, uint16_t{39}, uint16_t{999}, uint16_t{0x7FFF}}) {
+    for (uint16_t type : {uint16_t{0}, uint16_t{8}, uint16_t{39}, uint16_t{999}, uint16_t{0x7FFF}}) {
       const uint64_t id = s.next_id();
       auto c = s.send(wire::build_frame(type, id, 0, {}, 0), id);
       expect_error(c, type, ENOSYS, "unknown request type");
@@ -191,6 +191,11 @@ TEST_CASE("frames that are not requests of this protocol are rejected") {
     id = s.next_id();
     auto ok = s.send(wire::build_frame(t16(MsgType::kPing), id, 0, {}, 0), id);
     CHECK(client::parse_reply(ok, t16(MsgType::kPing), nullptr).is_ok());
+  }
+  SUBCASE("META_MIRROR to a server that is no metadata mirror: EPERM") {
+    const uint64_t id = s.next_id();
+    auto c = s.send(wire::build_frame(t16(MsgType::kMetaMirror), id, 0, {}, 0), id);
+    expect_error(c, t16(MsgType::kMetaMirror), EPERM, "only as a metadata mirror");
   }
   SUBCASE("a reply frame: EBADMSG") {
     const uint64_t id = s.next_id();
