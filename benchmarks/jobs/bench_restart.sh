@@ -5,23 +5,25 @@
 # second job that mounts it (Runtime::start, timed) and reads every directory
 # and stats every file. Prints one table; docs/PERFORMANCE.md has figures.
 #
-#   benchmarks/jobs/bench_restart.sh [--files "1000 10000 100000"] [--np 4] [--per-dir 1000]
+#   benchmarks/jobs/bench_restart.sh [--files "1000 10000 100000"] [--np 4] [--per-dir 1000] [--replicas 1]
 #   benchmarks/jobs/bench_restart.sh --smoke      # ctest bench.restart.smoke (N=200)
 #
 # Binary: $NACRE_BUILD_DIR/benchmarks/jobs/nacre-bench-restart, else ./build
 # next to the sources. Servers: NACRE_SERVERS (default 2); the other ranks
-# are clients. Storage under $NACRE_BENCH_DIR (default /tmp). Exit status 0
+# are clients. --replicas R (default 1): with R >= 2 servers 1..R-1 keep
+# metadata mirrors, so create/s shows their cost. Storage under $NACRE_BENCH_DIR (default /tmp). Exit status 0
 # if every job passed.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${NACRE_BUILD_DIR:-$here/../../build}"
 exe="$build/benchmarks/jobs/nacre-bench-restart"
-sizes="1000 10000 100000" np=4 per_dir=1000 timeout_s=3600
+sizes="1000 10000 100000" np=4 per_dir=1000 timeout_s=3600 replicas=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --files) sizes="$2"; shift 2 ;;
     --np) np="$2"; shift 2 ;;
     --per-dir) per_dir="$2"; shift 2 ;;
+    --replicas) replicas="$2"; shift 2 ;;
     --smoke) sizes="200"; per_dir=64; timeout_s=100; shift ;;
     *) echo "bench_restart.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -33,7 +35,7 @@ trap 'rm -rf "$state"' EXIT  # every job runs in the foreground under timeout
 ROOT=""; [ "$(id -u)" -eq 0 ] && ROOT="--allow-run-as-root"
 MPI=(mpirun $ROOT -n "$np" --oversubscribe --bind-to none --mca btl self,vader,tcp
      --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo --mca mpi_yield_when_idle 1)
-export NACRE_SERVERS="${NACRE_SERVERS:-2}" NACRE_DEPLOYMENT=persistent NACRE_STORE=directory NACRE_REPLICAS=1
+export NACRE_SERVERS="${NACRE_SERVERS:-2}" NACRE_DEPLOYMENT=persistent NACRE_STORE=directory NACRE_REPLICAS="$replicas"
 
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
@@ -62,7 +64,7 @@ for n in $sizes; do
   rm -rf "$state/fs-$n"
 done
 echo
-echo "restart time against file count ($NACRE_SERVERS servers, $((np - NACRE_SERVERS)) clients, $per_dir files per directory)"
+echo "restart time against file count ($NACRE_SERVERS servers, $((np - NACRE_SERVERS)) clients, $per_dir files per directory, replicas $replicas)"
 printf '%8s %10s %10s %9s %9s %10s %10s %10s %10s %8s %9s\n' files create_s create/s start_s mount_s readdir_s readdir/s \
        stat_s stat/s job_s mdb_KiB
 for r in "${rows[@]}"; do echo "$r"; done
