@@ -44,21 +44,30 @@ Result<std::vector<uint8_t>> receive_bytes(MPI_Comm comm, int from) {
   return out;
 }
 
-// Replaces the database under dir with the snapshot bytes; an existing file
-// is set aside first (it is out of date or unreadable).
+// Replaces the database under dir with the snapshot bytes. An existing
+// file is set aside first: kept as metadata.mdb.unusable when keep_old (it
+// could not be read: left for inspection), else removed once the new copy
+// is in place (an out-of-date mirror).
 Result<std::unique_ptr<mds::MetadataDb>> install_snapshot(const std::string& dir,
-                                                           const std::vector<uint8_t>& bytes) {
+                                                           const std::vector<uint8_t>& bytes,
+                                                           bool keep_old) {
   auto b = mds::decode_batch(bytes, "metadata snapshot");
   if (!b) return b.status();
   if (!b->snapshot) return Status::error(EBADMSG, "metadata snapshot: not a snapshot");
-  const std::string path = dir + "/" + kMetadataFile;
-  if (std::rename(path.c_str(), (path + ".unusable").c_str()) != 0 && errno != ENOENT)
-    return Status::error(errno, "cannot set aside " + path);
+  const std::string path = dir + "/" + kMetadataFile, aside = path + ".unusable";
+  bool had_old = true;
+  if (std::rename(path.c_str(), aside.c_str()) != 0) {
+    if (errno != ENOENT) return Status::error(errno, "cannot set aside " + path);
+    had_old = false;
+  }
   std::remove((path + "-lock").c_str());
   auto db = mds::MetadataDb::open(path, true);
   if (!db) return db.status();
   NACRE_RETURN_IF_ERROR((*db)->apply(*b));
-  std::remove((path + ".unusable").c_str());
+  if (had_old && keep_old)
+    log::warn("the unreadable metadata database was kept as " + aside + " (safe to delete)");
+  else if (had_old)
+    std::remove(aside.c_str());
   return std::move(*db);
 }
 
@@ -94,7 +103,7 @@ Status restore_metadata(MPI_Comm comm, uint32_t source, const std::string& dir) 
   } else if (rank == 0) {
     auto bytes = receive_bytes(comm, static_cast<int>(source));
     if (bytes) {
-      auto db = install_snapshot(dir, *bytes);
+      auto db = install_snapshot(dir, *bytes, true);
       if (db)
         log::warn("server 0: metadata restored from the mirror on server " + std::to_string(source) +
                   " (change " + std::to_string((*db)->seq()) + ")");
@@ -131,8 +140,10 @@ Status sync_metadata_mirrors(MPI_Comm comm, int copies, const mds::MetadataStore
   MPI_Bcast(&seq, 1, MPI_UINT64_T, 0, comm);
   // 2. Which mirrors need it.
   char need = 0;
+  bool unreadable = false;
   if (mirror) {
-    auto p = probe_metadata_copy(dir);
+    const auto p = probe_metadata_copy(dir);
+    unreadable = !p.problem.empty();
     need = (rebuilt || !p.present || p.seq != seq) ? 1 : 0;
     if (need)
       log::warn("server " + std::to_string(rank) + ": metadata mirror " +
@@ -152,7 +163,7 @@ Status sync_metadata_mirrors(MPI_Comm comm, int copies, const mds::MetadataStore
       if (!need) return mds::MetadataDb::open(dir + "/" + kMetadataFile, false);
       auto got = receive_bytes(comm, 0);
       if (!got) return got.status();
-      auto installed = install_snapshot(dir, *got);
+      auto installed = install_snapshot(dir, *got, unreadable);
       if (installed)
         log::info("server " + std::to_string(rank) + ": metadata mirror brought up to date (change " +
                   std::to_string((*installed)->seq()) + ")");

@@ -8,6 +8,8 @@
 #   2c. Lost metadata server: server-0's directory (the metadata database)
 #      is deleted; the metadata comes back from its mirror on server 1, the
 #      objects are rebuilt, every file reads back; the copies agree again.
+#   2d. Server-0's metadata database damaged (garbage): restored from the
+#      mirror, the damaged file kept aside as metadata.mdb.unusable.
 #   5b. Server-0 lost and the mirror's database gone too: refused, nothing
 #      changed on disk.
 #   3. Bit rot: bytes flipped in object files of server-2 (one copy each).
@@ -100,6 +102,17 @@ maint 0 "clean" fsck
 run -n 5 "$job" write m 3 >/dev/null || fail "writing after the restore"
 run -n 5 "$job" verify m 3 | tail -1
 mirror_in_step
+
+echo "== 2d. server-0's metadata database damaged: restored from the mirror, the damaged file kept"
+head -c 65536 /dev/urandom > "$state/fs/server-0/metadata.mdb"
+rm -f "$state/fs/server-0/metadata.mdb-lock"
+damaged="$(sha256sum < "$state/fs/server-0/metadata.mdb")"
+out="$(run -n 5 "$job" verify m 3 2>&1)" || { echo "$out"; fail "verify with a damaged metadata database"; }
+grep -q "metadata restored from the mirror on server 1" <<<"$out" || { echo "$out"; fail "not restored from the mirror"; }
+[ "$(sha256sum < "$state/fs/server-0/metadata.mdb.unusable")" == "$damaged" ] || fail "the damaged database was not kept aside"
+run -n 5 "$job" verify r 12 | tail -1
+mirror_in_step
+rm "$state/fs/server-0/metadata.mdb.unusable"
 
 echo "== 3. bit rot in server-2's copies: scrub repairs from the other copies"
 mapfile -t victims < <(cd "$state/fs/server-2" && find . -name '*.obj' -size +20k | sort | head -3)
