@@ -22,6 +22,9 @@
 # The excluded tests and the reason for each: excluded.txt and README.md.
 #
 # Every process this test starts is stopped by PID on exit, also on failure.
+# The script keeps to its own time budget (NACRE_PHDF5_BUDGET, 270 s, below
+# the ctest TIMEOUT of 300 s) so that it fails, and its EXIT trap stops the
+# server job, before ctest would kill it (which no trap survives).
 set -euo pipefail
 source "${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}/tests/support/standalone_env.sh" nacre-phdf5
 here="$src/tests/hdf5_phdf5"
@@ -29,6 +32,16 @@ lib="$build/lib/mpiio_preload/libnacre_mpiio.so"
 route="${1:?usage: phdf5.sh mpiio|h5fd [np ...]}"; shift
 case "$route" in mpiio) flavour=mpio ;; h5fd) flavour=h5fd ;; *) echo "unknown route $route"; exit 2 ;; esac
 nps=("$@"); [ ${#nps[@]} -gt 0 ] || nps=(2 4)
+budget="${NACRE_PHDF5_BUDGET:-270}"
+# seconds left of the budget, at most $1; fails the test when it is spent
+left() {
+  local l=$((budget - SECONDS))
+  if [ "$l" -lt 5 ]; then
+    echo "FAIL: out of time (${budget} s budget spent; testphdf5 needs about 25 s on an idle 2-core machine)" >&2
+    exit 1
+  fi
+  echo $((l < $1 ? l : $1))
+}
 for f in "$lib" "$NACRE_SERVER_BIN" "$NACRE_CTL_BIN"; do
   [ -e "$f" ] || { echo "missing $f (build the test's dependencies)"; exit 1; }
 done
@@ -45,9 +58,9 @@ excluded_at() {
       has($2, route) && has($3, np) { print $1 }'
 }
 
-ctl() { timeout 60 "${MPIC[@]}" -n 1 "$NACRE_CTL_BIN" "$@"; }
+ctl() { local t; t=$(left 60); timeout "$t" "${MPIC[@]}" -n 1 "$NACRE_CTL_BIN" "$@"; }
 echo "== 2. standalone server job"
-"$src/scripts/nacre-up.sh" -n 2 -d "$state"
+t=$(left 60); timeout "$t" "$src/scripts/nacre-up.sh" -n 2 -d "$state"
 export NACRE_ADDRESS="file:$state/port"
 MPIC=("${MPI[@]}" --ompi-server "file:$state/ompi-server.uri" -x NACRE_ADDRESS)
 ctl mkdir /phdf5
@@ -70,15 +83,16 @@ for np in "${nps[@]}"; do
   xargs_=(); for t in "${excluded[@]}"; do xargs_+=(-x "$t"); done
   echo "== 3. testphdf5 ($route), $np ranks, excluded: ${excluded[*]:-none}"
   log="$state/testphdf5.np$np.log"
-  start=$SECONDS; rc=0
+  start=$SECONDS; rc=0; t=$(left 240)
   HDF5_PARAPREFIX="nacre:$dir" HDF5_ALARM_SECONDS=240 \
-    timeout 300 "${MPIC[@]}" -x LD_PRELOAD="$lib" -x HDF5_PARAPREFIX -x HDF5_ALARM_SECONDS "${extra[@]}" \
+    timeout "$t" "${MPIC[@]}" -x LD_PRELOAD="$lib" -x HDF5_PARAPREFIX -x HDF5_ALARM_SECONDS "${extra[@]}" \
     -n "$np" "$prog" "${xargs_[@]}" >"$log" 2>&1 || rc=$?
   grep -E 'ERROR|FAIL|error|PHDF5 tests' "$log" || true
   echo "   ran: $(sed -n 's/^Testing  -- .*(\([^()]*\)) *$/\1/p' "$log" | awk '!seen[$0]++' | tr '\n' ' ')"
   echo "   $(grep -c '^Testing' "$log" || true) test runs (all ranks) in $((SECONDS - start)) s, exit $rc"
   bad=""
   [ "$rc" -eq 0 ] || bad="exit code $rc"
+  [ "$rc" -ne 124 ] || bad="timed out after $t s (it takes about 12 s on an idle machine)"
   grep -q 'PHDF5 tests finished with no errors' "$log" || bad="${bad:+$bad, }no 'finished with no errors'"
   if grep -qE 'Parallel ERROR|PHDF5 ERROR|\*FAILED\*|tests detected [0-9]+ errors' "$log"; then
     bad="${bad:+$bad, }errors reported"
@@ -106,6 +120,6 @@ fi
 # which stops the server job by PID.
 [ "$status" -eq 0 ] || { echo "FAIL: testphdf5 ($route) reported failures (see above)"; exit 1; }
 echo "== 4. shutdown"
-timeout 60 "$src/scripts/nacre-down.sh" -d "$state"
+t=$(left 60); timeout "$t" "$src/scripts/nacre-down.sh" -d "$state"
 grep -q "shut down cleanly" "$state/server.log" || { echo "FAIL: server did not shut down cleanly"; exit 1; }
 echo "hdf5.testphdf5 ($route, np ${nps[*]}): OK"
