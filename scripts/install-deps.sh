@@ -4,11 +4,11 @@
 # Also fetches Debian's hdf5 source package (see below).
 set -euo pipefail
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git dpkg-dev
   openmpi-bin libopenmpi-dev
   libboost-dev libtomlplusplus-dev libcli11-dev
   doctest-dev libbenchmark-dev
-  libhdf5-openmpi-dev hdf5-tools dpkg-dev
+  libhdf5-openmpi-dev hdf5-tools
   liblmdb-dev libisal-dev
 )
 missing=()
