@@ -12,8 +12,11 @@
 //   - filetype extent > 0 (it must tile the file);
 //   - no byte of the filetype's type map lies before its origin (a negative
 //     displacement inside the filetype would address bytes before disp);
-//   - for writable views: check_monotonic_nonoverlapping on the tiled
-//     filetype and on the etype (MPI forbids overlapping regions for writes).
+//   - for writable views: check_monotonic_nonoverlapping on one instance
+//     of the filetype and on the etype (MPI forbids overlapping regions for
+//     writes). Instances that overlap each other (extent smaller than the
+//     data's span) are accepted, as ROMIO and OMPIO do; a write that reaches
+//     two of them is refused (check_write_range).
 // Read-only views accept out-of-order or overlapping filetypes: reads map
 // correctly in type-map order.
 #pragma once
@@ -38,6 +41,10 @@ struct FileView {
   int64_t etype_size = 0;
   // The filetype tiled from disp, as many instances as 64-bit offsets allow.
   FlatList tiles;
+  // Writable views whose filetype instances overlap each other; the note
+  // says how (for messages).
+  bool tiles_overlap = false;
+  std::string tile_overlap_note;
 };
 
 // EINVAL unless every piece of `list`, in type-map order, starts at or after
@@ -48,6 +55,10 @@ Status check_monotonic_nonoverlapping(const FlatList& list, const std::string& w
 // Validates and builds a view (rules above).
 Result<FileView> make_view(int64_t disp, TypeDescPtr etype, TypeDescPtr filetype,
                            ViewAccess access);
+
+// EINVAL when a write of nbytes at view position offset would reach two
+// instances of a filetype whose instances overlap; OK otherwise.
+Status check_write_range(const FileView& view, int64_t offset, int64_t nbytes);
 
 // The default view: disp 0, etype = filetype = bytes.
 FileView default_view();

@@ -312,9 +312,13 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
     if (static_cast<uint64_t>(last) > kMaxFileSize)
       local = Status::error(EFBIG, what + ": beyond the largest file size");
   } else if (local && nbytes > 0) {
+    if (write) local = check_write_range(st.view, offset, nbytes).with_context(what);
     auto pieces = map_view(st.view, offset, nbytes);
-    if (!pieces) local = pieces.status().with_context(what);
-    else {
+    if (!local) {
+      // refused above
+    } else if (!pieces) {
+      local = pieces.status().with_context(what);
+    } else {
       for (const Piece& p : *pieces)
         st.extents.push_back({static_cast<uint64_t>(p.offset), static_cast<uint64_t>(p.length)});
       if (!pieces->empty() && static_cast<uint64_t>(pieces->back().end()) > kMaxFileSize)
