@@ -25,6 +25,16 @@ struct StandaloneOptions {
 // connected client job has disconnected.
 Status run_standalone_server(MPI_Comm comm, const Config& config, const StandaloneOptions& opts);
 
+// How a client job joins (docs/ARCHITECTURE.md, "Standalone"): the job
+// connects to the port, which only server rank 0 accepts (on
+// MPI_COMM_SELF, so the other server ranks wait asleep rather than spinning
+// inside a collective MPI_Comm_accept); both sides merge that
+// intercommunicator and build the real one, every server rank against every
+// client rank, with MPI_Intercomm_create (tag kJoinTag); the first one is
+// then disconnected. A connection that only wakes the acceptor at shutdown
+// is disconnected at once by both sides.
+inline constexpr int kJoinTag = 4712;
+
 // Resolves a client address to an MPI port string (on the calling rank):
 //   "file:<path>"    the file a server wrote with --port-file
 //   "port:<string>"  a port string as printed by the server

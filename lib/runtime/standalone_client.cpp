@@ -113,10 +113,20 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
   auto impl = std::make_unique<Impl>();
   MPI_Comm_dup(comm, &impl->client_comm);
   MPI_Comm_set_errhandler(impl->client_comm, MPI_ERRORS_RETURN);
-  if (runtime::serialized_connect(config.address, port, impl->client_comm, &impl->inter) !=
-      MPI_SUCCESS)
+  // Connect to server rank 0, then build the link with every server rank
+  // (runtime/standalone.hpp).
+  MPI_Comm knock = MPI_COMM_NULL, merged = MPI_COMM_NULL;
+  if (runtime::serialized_connect(config.address, port, impl->client_comm, &knock) != MPI_SUCCESS)
     return Status::error(ECONNREFUSED, "cannot connect to the Nacre server job at '" +
                                            config.address + "'");
+  int rc = MPI_Intercomm_merge(knock, 1, &merged);
+  if (rc == MPI_SUCCESS)
+    rc = MPI_Intercomm_create(impl->client_comm, 0, merged, 0, runtime::kJoinTag, &impl->inter);
+  if (merged != MPI_COMM_NULL) MPI_Comm_free(&merged);
+  MPI_Comm_disconnect(&knock);
+  if (rc != MPI_SUCCESS)
+    return Status::error(ECONNREFUSED, "cannot join the Nacre server job at '" + config.address +
+                                           "' (MPI_Intercomm_create failed)");
   MPI_Comm_set_errhandler(impl->inter, MPI_ERRORS_RETURN);
   impl->port = port;
   impl->address = config.address;

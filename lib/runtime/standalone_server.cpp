@@ -1,3 +1,4 @@
+#include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "mds/metadata_store.hpp"
 #include "runtime/collective_status.hpp"
@@ -92,30 +93,67 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
   transport::MpiServerTransport transport(true);
   attach_metadata_mirrors(srv, transport, *storage, rank);
 
-  // The accept thread takes client jobs until shutdown. MPI has no way to
+  // The accept thread takes client jobs until shutdown. Only rank 0 waits
+  // in MPI_Comm_accept (on MPI_COMM_SELF); it tells the other ranks' accept
+  // threads, which wait asleep, to join each new client job through
+  // MPI_Intercomm_create, or to stop (see standalone.hpp). MPI has no way to
   // cancel MPI_Comm_accept, so the client that requests shutdown connects
   // once more after its SHUTDOWN RPC: that wake-up connection finds
-  // `stopping` set and ends the thread (see Runtime::request_server_shutdown).
+  // `stopping` set and ends the threads (Runtime::request_server_shutdown).
   MPI_Comm accept_comm;
   MPI_Comm_dup(comm, &accept_comm);
   std::atomic<bool> stopping{false};
+  constexpr int kControlTag = 1, kJoin = 1, kStop = 0;
+  auto tell_others = [&](int what) {
+    for (int k = 1; k < size; ++k) MPI_Send(&what, 1, MPI_INT, k, kControlTag, accept_comm);
+  };
+  auto join = [&](MPI_Comm merged) {
+    MPI_Comm inter = MPI_COMM_NULL;
+    // In `merged` server rank 0 is rank 0 and the client job's leader rank 1.
+    if (MPI_Intercomm_create(accept_comm, 0, merged, 1, kJoinTag, &inter) != MPI_SUCCESS) {
+      log::error("MPI_Intercomm_create with a client job failed; that job cannot be served");
+      return;
+    }
+    int clients = 0;
+    MPI_Comm_remote_size(inter, &clients);
+    const int link = transport.add_link(inter, clients, true);
+    log::info("client job connected as link " + std::to_string(link) + " with " +
+              std::to_string(clients) + " rank(s)");
+  };
   std::thread acceptor([&] {
+    if (rank != 0) {
+      for (;;) {
+        Backoff asleep;  // no busy wait between client jobs
+        for (int flag = 0;;) {
+          MPI_Iprobe(0, kControlTag, accept_comm, &flag, MPI_STATUS_IGNORE);
+          if (flag) break;
+          asleep.pause();
+        }
+        int what = kStop;
+        MPI_Recv(&what, 1, MPI_INT, 0, kControlTag, accept_comm, MPI_STATUS_IGNORE);
+        if (what == kStop) return;
+        join(MPI_COMM_NULL);
+      }
+    }
     for (;;) {
-      MPI_Comm inter = MPI_COMM_NULL;
-      if (MPI_Comm_accept(port, MPI_INFO_NULL, 0, accept_comm, &inter) != MPI_SUCCESS) {
+      MPI_Comm knock = MPI_COMM_NULL;
+      if (MPI_Comm_accept(port, MPI_INFO_NULL, 0, MPI_COMM_SELF, &knock) != MPI_SUCCESS) {
         log::error("MPI_Comm_accept failed; no further client jobs can connect");
+        tell_others(kStop);
         return;
       }
       if (stopping.load()) {
-        MPI_Comm_disconnect(&inter);
+        MPI_Comm_disconnect(&knock);
+        tell_others(kStop);
         log::info("wake-up connection received; no longer accepting client jobs");
         return;
       }
-      int clients = 0;
-      MPI_Comm_remote_size(inter, &clients);
-      const int link = transport.add_link(inter, clients, true);
-      log::info("client job connected as link " + std::to_string(link) + " with " +
-                std::to_string(clients) + " rank(s)");
+      tell_others(kJoin);
+      MPI_Comm merged = MPI_COMM_NULL;
+      MPI_Intercomm_merge(knock, 0, &merged);
+      join(merged);
+      MPI_Comm_free(&merged);
+      MPI_Comm_disconnect(&knock);
     }
   });
   transport.on_shutdown([&] { stopping.store(true); });
