@@ -10,7 +10,6 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
-#include <thread>
 #include <utility>
 
 namespace nacre::mds {
@@ -159,21 +158,14 @@ class LmdbMetadata final : public NamespaceModel {
  protected:
   Status persist(const Changes& c) override {
     const KvBatch b = batch_of(c);
-    Status s;
-    if (sink_) {
-      // The local commit and the mirrors' commits run at the same time (the
-      // local one on a thread of its own: an LMDB write transaction lives on
-      // one thread); the reply waits for both. A mirror can thus hold a
-      // change whose local commit failed: the client gets the error, the
-      // mirror refuses the next change (out of step) and is brought back to
-      // server 0's copy at the next start.
-      std::thread local([&] { s = db_->apply(b); });
-      sink_(b);
-      local.join();
-    } else {
-      s = db_->apply(b);
+    // Local commit first, then the mirrors (before the reply): a mirror
+    // never holds a change that server 0 does not, so a client told that an
+    // operation failed never sees it come back from a mirror.
+    Status s = db_->apply(b);
+    if (s) {
+      if (sink_) sink_(b);
+      return s;
     }
-    if (s) return s;
     // Nothing was written: bring memory back to what is durable.
     Status back = load();
     if (!back) log::error("metadata store: cannot reload after a failed commit: " + back.to_string());

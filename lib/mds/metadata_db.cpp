@@ -2,9 +2,15 @@
 
 #include "mds/metadata_records.hpp"
 
-#include <sys/stat.h>
+#include "common/log.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 
 namespace nacre::mds {
 
@@ -48,6 +54,14 @@ MetaDbProbe probe_metadata_db(const std::string& path) {
   MetaDbProbe p;
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return p;
+  {
+    std::ifstream mark(path + ".behind");
+    if (mark) {
+      p.behind = true;
+      std::getline(mark, p.behind_note);
+      if (p.behind_note.empty()) p.behind_note = "(no reason recorded)";
+    }
+  }
   auto problem = [&](const std::string& why) {
     p.problem = path + ": " + why;
     return p;
@@ -177,7 +191,29 @@ Status MetadataDb::apply(const KvBatch& b) {
   rc = mdb_txn_commit(txn);  // synchronous: durable on return
   if (rc) return error(rc, "commit");
   seq_ = b.seq;
+  if (b.snapshot) std::remove((path_ + ".behind").c_str());  // in step again
   return Status::ok();
+}
+
+void MetadataDb::mark_behind(const std::string& why) {
+  const std::string mark = path_ + ".behind", tmp = mark + ".tmp";
+  const std::string text = "at change " + std::to_string(seq_) + ": " + why + "\n";
+  bool ok = false;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ok = ::close(fd) == 0 && ok;
+    ok = ok && std::rename(tmp.c_str(), mark.c_str()) == 0;
+    const std::string dir = path_.substr(0, path_.find_last_of('/') == std::string::npos ? 0 : path_.find_last_of('/'));
+    const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ok = ::fsync(dfd) == 0 && ok;
+      ::close(dfd);
+    }
+  }
+  if (!ok)
+    log::error("metadata mirror " + path_ + ": cannot record that it is behind (" + std::strerror(errno) +
+               "); if server 0's copy is lost before the next start, do not restore from this mirror");
 }
 
 Result<KvBatch> MetadataDb::snapshot() const {

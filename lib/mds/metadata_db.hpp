@@ -23,6 +23,11 @@ struct MetaDbProbe {
   uint64_t seq = 0;       // its commit sequence number
   std::string uuid;       // the file system it belongs to
   std::string problem;    // why an existing file is unusable ("" if none)
+  // A mirror that refused or failed a change marks itself (<path>.behind):
+  // it lacks changes clients were told about, so it must not be a restore
+  // source until it is brought up to date.
+  bool behind = false;
+  std::string behind_note;  // the mark's text: the change and the reason
 };
 MetaDbProbe probe_metadata_db(const std::string& path);
 
@@ -46,6 +51,10 @@ class MetadataDb {
   Status apply(const KvBatch& b);
   // Every record as a snapshot batch at seq().
   Result<KvBatch> snapshot() const;
+  // Marks this copy as behind (a mirror that refused or failed a change):
+  // writes <path>.behind (text: the change number and why) durably, best
+  // effort (a failure is logged). A snapshot applied later removes it.
+  void mark_behind(const std::string& why);
 
   MDB_env* env() const { return env_; }
   MDB_dbi table(MetaTable t) const;

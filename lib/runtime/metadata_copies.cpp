@@ -80,7 +80,7 @@ int metadata_copies(const Config& config, int servers) {
 
 store::MetadataCopyProbe probe_metadata_copy(const std::string& dir) {
   auto p = mds::probe_metadata_db(dir + "/" + kMetadataFile);
-  return store::MetadataCopyProbe{p.present, p.seq, p.uuid, p.problem};
+  return store::MetadataCopyProbe{p.present, p.seq, p.uuid, p.problem, p.behind, p.behind_note};
 }
 
 Status restore_metadata(MPI_Comm comm, uint32_t source, const std::string& dir) {
@@ -144,11 +144,12 @@ Status sync_metadata_mirrors(MPI_Comm comm, int copies, const mds::MetadataStore
   if (mirror) {
     const auto p = probe_metadata_copy(dir);
     unreadable = !p.problem.empty();
-    need = (rebuilt || !p.present || p.seq != seq) ? 1 : 0;
+    need = (rebuilt || !p.present || p.behind || p.seq != seq) ? 1 : 0;
     if (need)
       log::warn("server " + std::to_string(rank) + ": metadata mirror " +
                 (rebuilt ? std::string("lost with its directory")
                          : !p.present ? (p.problem.empty() ? std::string("missing") : p.problem)
+                         : p.behind   ? "marked behind (" + p.behind_note + ")"
                                       : "at change " + std::to_string(p.seq)) +
                 ", server 0 is at change " + std::to_string(seq) + ": bringing it up to date");
   }

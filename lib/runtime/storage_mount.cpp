@@ -40,18 +40,23 @@ Result<store::DirProbe> decode_probe(const std::string& s, const std::string& di
 
 // A metadata copy's probe as text for gathering.
 std::string encode_metadata_probe(const store::MetadataCopyProbe& p) {
-  return std::string(p.present ? "1" : "0") + std::to_string(p.seq) + "\n" + p.uuid + "\n" + p.problem;
+  return std::string(p.present ? "1" : "0") + (p.behind ? "1" : "0") + std::to_string(p.seq) + "\n" +
+         p.uuid + "\n" + p.behind_note + "\n" + p.problem;
 }
 
 store::MetadataCopyProbe decode_metadata_probe(const std::string& s) {
   store::MetadataCopyProbe p;
-  if (s.empty()) return p;
+  if (s.size() < 2) return p;
+  const size_t a = s.find('\n');
+  const size_t b = a == std::string::npos ? a : s.find('\n', a + 1);
+  const size_t c = b == std::string::npos ? b : s.find('\n', b + 1);
+  if (c == std::string::npos) return p;
   p.present = s[0] == '1';
-  const size_t a = s.find('\n'), b = a == std::string::npos ? a : s.find('\n', a + 1);
-  if (b == std::string::npos) return store::MetadataCopyProbe{};
-  p.seq = std::strtoull(s.substr(1, a - 1).c_str(), nullptr, 10);
+  p.behind = s[1] == '1';
+  p.seq = std::strtoull(s.substr(2, a - 2).c_str(), nullptr, 10);
   p.uuid = s.substr(a + 1, b - a - 1);
-  p.problem = s.substr(b + 1);
+  p.behind_note = s.substr(b + 1, c - b - 1);
+  p.problem = s.substr(c + 1);
   return p;
 }
 

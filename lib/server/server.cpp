@@ -94,7 +94,12 @@ Status Server::apply_metadata_mirror(const wire::Request& req) {
   if (b->snapshot)
     return Status::error(EBADMSG, "META_MIRROR carries changes; snapshots travel only at start");
   Status s = mirror_db_->apply(*b);
-  if (!s) log::error("metadata mirror: change " + std::to_string(b->seq) + " not applied: " + s.to_string());
+  if (!s) {
+    // This copy now lacks a change clients are told about: it must not be
+    // a restore source until the next start brings it up to date.
+    log::error("metadata mirror: change " + std::to_string(b->seq) + " not applied: " + s.to_string());
+    mirror_db_->mark_behind("change " + std::to_string(b->seq) + " not applied: " + s.to_string());
+  }
   return s;
 }
 

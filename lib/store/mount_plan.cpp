@@ -108,12 +108,15 @@ Result<MetadataPlan> plan_metadata(const MountPlan& plan, const std::vector<Meta
   for (size_t k = 0; k < copies.size(); ++k) {
     const MetadataCopyProbe& c = copies[k];
     const std::string db = dirs[k] + "/metadata.mdb";
-    const bool usable = c.present && !rebuilt(k);
+    const bool behind = k > 0 && c.behind;
+    const bool usable = c.present && !rebuilt(k) && !behind;
     held += (held.empty() ? "" : "; ") + db + ": " +
-            (rebuilt(k) ? std::string("directory lost") : c.present ? "change " + std::to_string(c.seq)
-                                                      : !c.problem.empty() ? c.problem : "missing");
+            (rebuilt(k) ? std::string("directory lost")
+             : behind   ? "marked behind (" + db + ".behind: " + c.behind_note +
+                              "; it lacks later changes: delete the mark to restore from it anyway)"
+             : c.present ? "change " + std::to_string(c.seq)
+             : !c.problem.empty() ? c.problem : "missing");
     if (!usable) continue;
-    if (k == 0) return out;  // the metadata server's own copy is the authority
     if (!found || c.seq > copies[out.source].seq) out.source = static_cast<uint32_t>(k);
     found = true;
   }

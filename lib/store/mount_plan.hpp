@@ -36,6 +36,8 @@ struct MetadataCopyProbe {
   uint64_t seq = 0;       // commit sequence number
   std::string uuid;
   std::string problem;    // an existing but unreadable database
+  bool behind = false;    // a mirror marked behind (mds::MetaDbProbe)
+  std::string behind_note;
 };
 
 struct MetadataPlan {
@@ -46,11 +48,13 @@ struct MetadataPlan {
 
 // plan: the mount plan (format, uuid, rebuild). copies[k]: server k's
 // metadata probe, k < the number of metadata copies (min(replicas,
-// servers)); dirs[k] for messages. Server 0 keeps its own copy when it is
-// present and not being rebuilt; otherwise the most recent mirror (highest
-// seq) that is present and not rebuilt becomes the source. A copy of
-// another file system is refused (EINVAL), and so is a start where no copy
-// is usable (EIO, naming what each holds).
+// servers)); dirs[k] for messages. A copy is usable when it is present, not
+// being rebuilt and (mirrors) not marked behind. The source is the usable
+// copy with the highest change number, server 0's own on a tie: a mirror
+// is never ahead of server 0 unless server 0's copy lost changes (restored
+// from an old backup), and then the mirror has them. A copy of another file
+// system is refused (EINVAL), and so is a start where no copy is usable
+// (EIO, naming what each holds; a mirror marked behind names its mark).
 Result<MetadataPlan> plan_metadata(const MountPlan& plan, const std::vector<MetadataCopyProbe>& copies,
                                    const std::vector<std::string>& dirs);
 

@@ -254,4 +254,43 @@ TEST_CASE("probing a copy changes nothing on disk and reports what it holds") {
   CHECK_MESSAGE(e.problem.find("no file-system record") != std::string::npos, e.problem);
 }
 
+// Found in review: with the local commit and the mirrors' running at the
+// same time, a local commit that failed after the mirror took the change
+// left the mirror with a change the client was told had failed (and, once
+// server 0 committed another change, at the same change number with other
+// records). The local commit now comes first: a failed one sends nothing.
+TEST_CASE("a failed local commit sends nothing to the mirrors; the copies stay equal") {
+  TempDir t;
+  const std::string primary = t.path + "/p.mdb", mirror = t.path + "/m.mdb";
+  auto mdb = MetadataDb::open(mirror, true);
+  REQUIRE(mdb.is_ok());
+  std::unique_ptr<MetadataDb> m = std::move(*mdb);
+  auto o = options(primary, true);
+  o.map_bytes = 96 << 10;  // a small map: the local commit runs out of room
+  auto md = open_lmdb_metadata(o);
+  REQUIRE_MESSAGE(md.is_ok(), md.status().to_string());
+  REQUIRE(m->apply(*(*md)->snapshot()).is_ok());
+  std::vector<Status> mirror_said;
+  (*md)->set_mirror_sink([&](const KvBatch& b) { mirror_said.push_back(m->apply(b)); });
+  const Credentials root{0, 0};
+  const std::string pad(200, 'x');
+  Status failed;
+  int made = 0;
+  for (int i = 0; i < 2000 && failed; ++i) {
+    failed = (*md)->mkdir("/" + std::to_string(i) + pad, 0755, root);
+    if (failed) ++made;
+  }
+  REQUIRE_MESSAGE(!failed, "the local commit never failed");
+  CHECK(failed.code() == ENOSPC);
+  CHECK(mirror_said.size() == static_cast<size_t>(made));  // nothing for the failed one
+  Status later;
+  for (int i = made - 1; i >= 0; --i) {
+    later = (*md)->rmdir("/" + std::to_string(i) + pad, root);
+    if (later) break;
+  }
+  REQUIRE_MESSAGE(later.is_ok(), later.to_string());
+  for (const Status& s : mirror_said) CHECK_MESSAGE(s.is_ok(), s.to_string());
+  CHECK(*(*md)->snapshot() == *m->snapshot());
+}
+
 }  // TEST_SUITE

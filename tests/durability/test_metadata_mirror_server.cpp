@@ -103,6 +103,10 @@ TEST_CASE("a mirror server applies META_MIRROR only from the metadata server, in
     CHECK(served.is_ok());
   }
   log::set_level(saved);
+  // The refused change marked the mirror behind: it is no restore source.
+  auto probe = mds::probe_metadata_db(path);
+  CHECK(probe.behind);
+  CHECK_MESSAGE(probe.behind_note.find("change 9 not applied") != std::string::npos, probe.behind_note);
   auto db = mds::MetadataDb::open(path, false);
   REQUIRE(db.is_ok());
   CHECK((*db)->seq() == 2);
@@ -111,6 +115,9 @@ TEST_CASE("a mirror server applies META_MIRROR only from the metadata server, in
   REQUIRE(snap->ops.size() == 2);
   CHECK(snap->ops[0] == change(1, 1).ops[0]);
   CHECK(snap->ops[1] == change(2, 2).ops[0]);
+  // A snapshot (the start-up sync) brings it back in step and removes the mark.
+  REQUIRE((*db)->apply(*snap).is_ok());
+  CHECK_FALSE(mds::probe_metadata_db(path).behind);
 }
 
 TEST_CASE("the metadata server: changes reach the mirror before the reply; a mirror out of step is reported") {

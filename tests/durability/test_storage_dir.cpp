@@ -297,22 +297,31 @@ TEST_CASE("scratch starts empty but never erases a persistent file system") {
 }
 
 
-TEST_CASE("metadata plan: server 0's copy is the authority; a lost one comes from the newest mirror") {
+TEST_CASE("metadata plan: the newest usable copy is the source, server 0's on a tie") {
   const std::string uuid = sample().uuid;
   MountPlan mount;
   mount.uuid = uuid;
-  auto copy = [&](uint64_t seq) { return MetadataCopyProbe{true, seq, uuid, ""}; };
+  auto copy = [&](uint64_t seq) { return MetadataCopyProbe{true, seq, uuid, "", false, ""}; };
+  auto behind = [&](uint64_t seq) {
+    return MetadataCopyProbe{true, seq, uuid, "", true, "at change 9: change 10 not applied: ENOSPC"};
+  };
   const MetadataCopyProbe missing{};
-  const MetadataCopyProbe unreadable{false, 0, "", "/s/server-0/metadata.mdb: MDB_INVALID"};
+  const MetadataCopyProbe unreadable{false, 0, "", "/s/server-0/metadata.mdb: MDB_INVALID", false, ""};
 
-  // Server 0 present: its own, even behind a mirror (the primary decides).
-  for (auto mirrors : {std::vector<MetadataCopyProbe>{}, {copy(7)}, {missing}, {copy(9), copy(3)}}) {
+  // Server 0 present and at least as new as every mirror: its own.
+  for (auto mirrors : {std::vector<MetadataCopyProbe>{}, {copy(7)}, {copy(8)}, {missing}, {behind(20)},
+                       {copy(8), copy(3)}}) {
     std::vector<MetadataCopyProbe> c{copy(8)};
     c.insert(c.end(), mirrors.begin(), mirrors.end());
     auto p = plan_metadata(mount, c, dirs(4));
     REQUIRE_MESSAGE(p.is_ok(), p.status().to_string());
     CHECK(p->source == 0);
   }
+  // A mirror ahead of server 0 (whose copy lost changes: an old backup):
+  // server 0 is restored from it.
+  auto ahead = plan_metadata(mount, {copy(8), copy(12), copy(9)}, dirs(4));
+  REQUIRE(ahead.is_ok());
+  CHECK(ahead->source == 1);
   // Server 0 missing, unreadable, or its directory rebuilt: the newest usable mirror.
   for (const auto& zero : {missing, unreadable, copy(8)}) {
     MountPlan m = mount;
@@ -326,7 +335,19 @@ TEST_CASE("metadata plan: server 0's copy is the authority; a lost one comes fro
     p = plan_metadata(m, {zero, missing, copy(2)}, dirs(4));
     REQUIRE(p.is_ok());
     CHECK(p->source == 2);
+    // A mirror marked behind is never a source, however new it looks.
+    p = plan_metadata(m, {zero, behind(9), copy(4)}, dirs(4));
+    REQUIRE(p.is_ok());
+    CHECK(p->source == 2);
   }
+  // Only a marked mirror left: refused, saying why and how to override.
+  auto marked = plan_metadata(mount, {missing, behind(9)}, dirs(4));
+  REQUIRE_FALSE(marked.is_ok());
+  CHECK(marked.status().code() == EIO);
+  CHECK_MESSAGE(marked.status().message().find("/s/server-1/metadata.mdb.behind") != std::string::npos,
+                marked.status().message());
+  CHECK(marked.status().message().find("ENOSPC") != std::string::npos);
+  CHECK(marked.status().message().find("delete the mark") != std::string::npos);
   // A mirror whose directory is being rebuilt is not a source.
   MountPlan m = mount;
   m.rebuild = {1};
