@@ -31,9 +31,14 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
 // inside a collective MPI_Comm_accept); both sides merge that
 // intercommunicator and build the real one, every server rank against every
 // client rank, with MPI_Intercomm_create (tag kJoinTag); the first one is
-// then disconnected. A connection that only wakes the acceptor at shutdown
-// is disconnected at once by both sides.
+// then disconnected. Over the first connection the client's rank 0 first
+// says what it wants (kWantJoin, or kWantWake: the connection that wakes
+// the acceptor after a SHUTDOWN) and server rank 0 answers kJoinAccepted or
+// kServerStopping; a job that connects while the server job shuts down is
+// refused (ECONNREFUSED) instead of being mistaken for the wake-up.
 inline constexpr int kJoinTag = 4712;
+inline constexpr int kWantJoin = 1, kWantWake = 2;
+inline constexpr int kJoinAccepted = 1, kServerStopping = 2;
 
 // Resolves a client address to an MPI port string (on the calling rank):
 //   "file:<path>"    the file a server wrote with --port-file

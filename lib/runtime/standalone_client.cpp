@@ -76,14 +76,25 @@ class ConnectLock {
   std::vector<int> fds_;
 };
 
-// Collective over comm: MPI_Comm_connect with rank 0 holding the lock.
+// Collective over comm: MPI_Comm_connect with rank 0 holding the lock, then
+// rank 0 says what it wants (kWantJoin / kWantWake) and every rank gets
+// server rank 0's answer in *verdict (runtime/standalone.hpp).
 int serialized_connect(const std::string& address, const std::string& port, MPI_Comm comm,
-                       MPI_Comm* inter) {
+                       int want, MPI_Comm* inter, int* verdict) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
   std::unique_ptr<ConnectLock> lock;
   if (rank == 0) lock = std::make_unique<ConnectLock>(address, port);
-  return MPI_Comm_connect(port.c_str(), MPI_INFO_NULL, 0, comm, inter);
+  int rc = MPI_Comm_connect(port.c_str(), MPI_INFO_NULL, 0, comm, inter);
+  *verdict = 0;
+  if (rc == MPI_SUCCESS && rank == 0) {
+    rc = MPI_Send(&want, 1, MPI_INT, 0, kJoinTag, *inter);
+    if (rc == MPI_SUCCESS) rc = MPI_Recv(verdict, 1, MPI_INT, 0, kJoinTag, *inter, MPI_STATUS_IGNORE);
+  }
+  int rcs[2] = {rc, *verdict};
+  MPI_Bcast(rcs, 2, MPI_INT, 0, comm);
+  *verdict = rcs[1];
+  return rc == MPI_SUCCESS ? rcs[0] : rc;
 }
 
 }  // namespace
@@ -116,9 +127,16 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
   // Connect to server rank 0, then build the link with every server rank
   // (runtime/standalone.hpp).
   MPI_Comm knock = MPI_COMM_NULL, merged = MPI_COMM_NULL;
-  if (runtime::serialized_connect(config.address, port, impl->client_comm, &knock) != MPI_SUCCESS)
+  int verdict = 0;
+  if (runtime::serialized_connect(config.address, port, impl->client_comm, runtime::kWantJoin, &knock,
+                                  &verdict) != MPI_SUCCESS)
     return Status::error(ECONNREFUSED, "cannot connect to the Nacre server job at '" +
                                            config.address + "'");
+  if (verdict != runtime::kJoinAccepted) {
+    MPI_Comm_disconnect(&knock);
+    return Status::error(ECONNREFUSED, "the Nacre server job at '" + config.address +
+                                           "' is shutting down and takes no new client jobs");
+  }
   int rc = MPI_Intercomm_merge(knock, 1, &merged);
   if (rc == MPI_SUCCESS)
     rc = MPI_Intercomm_create(impl->client_comm, 0, merged, 0, runtime::kJoinTag, &impl->inter);
@@ -158,10 +176,15 @@ Status Runtime::request_server_shutdown() {
   MPI_Comm_rank(impl_->client_comm, &rank);
   Status s = rank == 0 ? impl_->core->shutdown_servers() : Status::ok();
   NACRE_RETURN_IF_ERROR(runtime::agree(impl_->client_comm, s));
+  // Test hook (tests/e2e/standalone.sh): hold the wake-up back until a file
+  // exists, so a test can connect another job while the servers shut down.
+  if (const char* hold = std::getenv("NACRE_TEST_WAKE_AFTER"); hold && *hold && rank == 0)
+    for (int i = 0; i < 600 && ::access(hold, F_OK) != 0; ++i) ::usleep(100000);
   // Wake the servers' accept threads: one more connection, dropped at once.
   MPI_Comm wake = MPI_COMM_NULL;
-  if (runtime::serialized_connect(impl_->address, impl_->port, impl_->client_comm, &wake) !=
-      MPI_SUCCESS)
+  int verdict = 0;
+  if (runtime::serialized_connect(impl_->address, impl_->port, impl_->client_comm, runtime::kWantWake,
+                                  &wake, &verdict) != MPI_SUCCESS)
     return Status::error(EIO, "shutdown: the wake-up connection to the server job failed");
   MPI_Comm_disconnect(&wake);
   return Status::ok();

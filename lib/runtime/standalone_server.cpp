@@ -54,6 +54,14 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
   // Stores (collective): every rank is a server; the server count is the job's size.
   auto storage = mount_storage(comm, size, config);
   if (!storage) return storage.status();
+  // The servers' communicator (metadata mirrors) is freed on every way out;
+  // detach_metadata_mirrors frees it on the normal one.
+  struct FreeComm {
+    MPI_Comm* comm;
+    ~FreeComm() {
+      if (*comm != MPI_COMM_NULL) MPI_Comm_free(comm);
+    }
+  } free_servers_comm{&storage->servers_comm};
 
   // Port: opened on rank 0, known to every rank (each calls accept/connect).
   char port[MPI_MAX_PORT_NAME] = {};
@@ -142,11 +150,20 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
         tell_others(kStop);
         return;
       }
-      if (stopping.load()) {
+      int want = 0;
+      MPI_Recv(&want, 1, MPI_INT, 0, kJoinTag, knock, MPI_STATUS_IGNORE);
+      const bool stop = stopping.load();
+      const int verdict = !stop && want == kWantJoin ? kJoinAccepted : kServerStopping;
+      MPI_Send(&verdict, 1, MPI_INT, 0, kJoinTag, knock);
+      if (verdict != kJoinAccepted) {
         MPI_Comm_disconnect(&knock);
-        tell_others(kStop);
-        log::info("wake-up connection received; no longer accepting client jobs");
-        return;
+        if (stop && want == kWantWake) {
+          tell_others(kStop);
+          log::info("wake-up connection received; no longer accepting client jobs");
+          return;
+        }
+        if (want == kWantJoin) log::info("refused a client job: this server job is shutting down");
+        continue;  // a late job was refused; the wake-up is still to come
       }
       tell_others(kJoin);
       MPI_Comm merged = MPI_COMM_NULL;

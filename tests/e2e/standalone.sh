@@ -43,7 +43,25 @@ if out="$(NACRE_ADDRESS=file:/nonexistent timeout 60 "${MPI[@]}" -n 1 "$client" 
 fi
 grep -q "cannot read a port from /nonexistent" <<<"$out"
 
-echo "== shutdown"
-timeout 60 "$src/scripts/nacre-down.sh" -d "$state"
+echo "== a job that connects while the server job shuts down is refused, not hung"
+# The shutdown request holds its wake-up connection back until $state/wake
+# exists (NACRE_TEST_WAKE_AFTER), so the next job connects in between.
+NACRE_TEST_WAKE_AFTER="$state/wake" timeout 90 "${CTL[@]}" shutdown > "$state/shutdown.out" 2>&1 &
+shutdown_pid=$!
+refused=0
+for i in $(seq 50); do
+  if out="$(timeout 60 "${MPI[@]}" -n 1 "$client" list 2>&1)"; then sleep 0.2; continue; fi
+  grep -q "is shutting down and takes no new client jobs" <<<"$out" || { echo "$out"; exit 1; }
+  refused=1; break
+done
+[ "$refused" -eq 1 ] || { echo "no client job was refused during the shutdown"; exit 1; }
+echo "    refused: $(grep -o "the Nacre server job .* client jobs" <<<"$out" | head -1)"
+touch "$state/wake"
+wait "$shutdown_pid"
+grep -q "shutdown requested" "$state/shutdown.out"
+pid="$(cat "$state/server.pid")"
+for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$pid" 2>/dev/null || { echo "the server job did not exit after the wake-up"; exit 1; }
 grep -q "shut down cleanly" "$state/server.log"
+timeout 60 "$src/scripts/nacre-down.sh" -d "$state"  # stops ompi-server
 echo "standalone e2e: OK"
