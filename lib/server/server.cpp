@@ -88,17 +88,24 @@ Status Server::apply_metadata_mirror(const wire::Request& req) {
     return Status::error(EPERM, "server " + std::to_string(opts_.index) +
                                     " takes META_MIRROR only as a metadata mirror, from the "
                                     "metadata server");
-  if (!req.body.empty()) return Status::error(EBADMSG, "META_MIRROR takes no body");
-  auto b = mds::decode_batch(req.data, "META_MIRROR");
-  if (!b) return b.status();
-  if (b->snapshot)
-    return Status::error(EBADMSG, "META_MIRROR carries changes; snapshots travel only at start");
-  Status s = mirror_db_->apply(*b);
+  uint64_t seq = 0;
+  Status s = [&]() -> Status {
+    if (!req.body.empty()) return Status::error(EBADMSG, "META_MIRROR takes no body");
+    auto b = mds::decode_batch(req.data, "META_MIRROR");
+    if (!b) return b.status();
+    seq = b->seq;
+    if (b->snapshot)
+      return Status::error(EBADMSG, "META_MIRROR carries changes; snapshots travel only at start");
+    return mirror_db_->apply(*b);
+  }();
   if (!s) {
-    // This copy now lacks a change clients are told about: it must not be
-    // a restore source until the next start brings it up to date.
-    log::error("metadata mirror: change " + std::to_string(b->seq) + " not applied: " + s.to_string());
-    mirror_db_->mark_behind("change " + std::to_string(b->seq) + " not applied: " + s.to_string());
+    // Whatever went wrong, this copy now lacks a change clients are told
+    // about: it must not be a restore source until the next start brings it
+    // up to date.
+    const std::string what = "change " + (seq ? std::to_string(seq) : std::string("?")) +
+                             " not applied: " + s.to_string();
+    log::error("metadata mirror: " + what);
+    mirror_db_->mark_behind(what);
   }
   return s;
 }

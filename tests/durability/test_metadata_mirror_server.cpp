@@ -77,11 +77,15 @@ TEST_CASE("a mirror server applies META_MIRROR only from the metadata server, in
     CHECK(s.code() == EPERM);
     CHECK(s.message().find("only as a metadata mirror") != std::string::npos);
 
+    CHECK_FALSE(mds::probe_metadata_db(path).behind);  // a client's attempt changes nothing
     auto primary_raw = net.client(0);
     CHECK(raw(*primary_raw, 2, MsgType::kMetaMirror, {1}, one).code() == EBADMSG);  // a body
     auto cut = one;
     cut.pop_back();
     CHECK(raw(*primary_raw, 3, MsgType::kMetaMirror, {}, cut).code() == EBADMSG);
+    // Anything server 0 sent that this mirror could not apply leaves it
+    // behind, damaged messages included.
+    CHECK(mds::probe_metadata_db(path).behind);
     auto snap = change(1, 1);
     snap.snapshot = true;
     s = raw(*primary_raw, 4, MsgType::kMetaMirror, {}, mds::encode_batch(snap));
