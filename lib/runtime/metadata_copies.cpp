@@ -45,9 +45,10 @@ Result<std::vector<uint8_t>> receive_bytes(MPI_Comm comm, int from) {
 }
 
 // Replaces the database under dir with the snapshot bytes. An existing
-// file is set aside first: kept as metadata.mdb.unusable when keep_old (it
-// could not be read: left for inspection), else removed once the new copy
-// is in place (an out-of-date mirror).
+// file is set aside first: kept as metadata.mdb.unusable when keep_old
+// (server 0's unreadable or older copy, or an unreadable mirror: left for
+// inspection), else removed once the new copy is in place (an out-of-date
+// mirror).
 Result<std::unique_ptr<mds::MetadataDb>> install_snapshot(const std::string& dir,
                                                            const std::vector<uint8_t>& bytes,
                                                            bool keep_old) {
@@ -65,7 +66,7 @@ Result<std::unique_ptr<mds::MetadataDb>> install_snapshot(const std::string& dir
   if (!db) return db.status();
   NACRE_RETURN_IF_ERROR((*db)->apply(*b));
   if (had_old && keep_old)
-    log::warn("the unreadable metadata database was kept as " + aside + " (safe to delete)");
+    log::warn("the metadata database it replaced was kept as " + aside + " (safe to delete)");
   else if (had_old)
     std::remove(aside.c_str());
   return std::move(*db);
@@ -95,7 +96,7 @@ Status restore_metadata(MPI_Comm comm, uint32_t source, const std::string& dir) 
       send_bytes(comm, 0, &bytes);
       log::warn("server " + std::to_string(rank) + ": sent its metadata mirror (change " +
                 std::to_string(snap->seq) + ", " + std::to_string(snap->ops.size()) +
-                " records) to server 0, whose copy was lost");
+                " records) to server 0, whose own copy was lost, unreadable or older");
     } else {
       send_bytes(comm, 0, nullptr);
       local = snap.status();

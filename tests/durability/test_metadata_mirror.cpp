@@ -6,6 +6,7 @@
 #include "mds/metadata_db.hpp"
 #include "mds/metadata_store.hpp"
 #include "metadata_dump.hpp"
+#include "support/temp_dir.hpp"
 #include "wire/messages.hpp"
 
 #include <doctest/doctest.h>
@@ -27,16 +28,8 @@ namespace {
 const std::string kUuid = "0123abcd-0000-4000-8000-00000000feed";
 const LayoutRequest kRoot{1 << 20, -1, -1};
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/nacre_mirror_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("nacre_mirror") {}
 };
 
 DurableMetadataOptions options(const std::string& path, bool create) {

@@ -12,6 +12,7 @@
 #include "store/object_store.hpp"
 #include "transport/loopback_transport.hpp"
 #include "wire/frame.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -24,16 +25,8 @@ using wire::MsgType;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/nacre_mirror_srv_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("nacre_mirror_srv") {}
 };
 
 mds::KvBatch change(uint64_t seq, uint8_t key) {
