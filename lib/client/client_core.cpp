@@ -2,6 +2,7 @@
 
 #include "client/copy_reads.hpp"
 #include "client/copy_writes.hpp"
+#include "common/env_ms.hpp"
 #include "common/log.hpp"
 
 #include <unistd.h>
@@ -22,12 +23,12 @@ ClientCore::ClientCore(std::unique_ptr<transport::ClientTransport> transport,
     : transport_(std::move(transport)), max_rpc_bytes_(max_rpc_bytes) {
   cred_.uid = static_cast<uint32_t>(::getuid());
   cred_.gid = static_cast<uint32_t>(::getgid());
-  if (auto cb = transport_->make_callback_transport()) {
-    enable_locking(std::move(cb));
-  } else {
-    log::info("extent locks are off: MPI was initialised without MPI_THREAD_MULTIPLE, which the "
-              "lock progress thread needs; files behave as lockless (write-through)");
-  }
+  const bool threads = transport_->supports_threads();
+  if (!threads)
+    log::info("MPI was initialised without MPI_THREAD_MULTIPLE: no lock progress thread, so "
+              "extent locks are held only during each call and nothing is cached "
+              "(docs/LOCKS.md, \"Without a progress thread\")");
+  enable_locking(transport_->make_callback_transport(), threads);
 }
 
 Status parse_reply(const Call& call, uint16_t request_type, std::vector<uint8_t>* body) {
@@ -65,8 +66,20 @@ IoLocking io_locking_for(uint32_t flags) {
   return l;
 }
 
-void ClientCore::enable_locking(std::unique_ptr<transport::ClientTransport> callback_transport) {
-  if (progress_) return;
+IoLocking io_locking_of(const OpenFile& f) {
+  IoLocking l = io_locking_for(f.flags);
+  if (f.group_gid != 0) {
+    l.enabled = false;
+    l.write_back = false;
+  }
+  return l;
+}
+
+void ClientCore::enable_locking(std::unique_ptr<transport::ClientTransport> callback_transport,
+                                bool progress_thread) {
+  if (progress_ || !callback_transport) return;
+  call_scoped_locks_ = !progress_thread;
+  if (call_scoped_locks_) set_cache_limit(0);
   LockProgressHooks hooks;
   hooks.before_cancel = [this](const LockRef& ref, transport::ClientTransport& t) {
     flush_for_cancel(ref, t);
@@ -75,7 +88,10 @@ void ClientCore::enable_locking(std::unique_ptr<transport::ClientTransport> call
   hooks.background = [this](transport::ClientTransport& t) { return write_behind(t); };
   progress_ = std::make_unique<LockProgress>(std::move(callback_transport), lock_cache_,
                                              [this] { return next_request_id(); }, std::move(hooks));
-  progress_->start();
+  progress_->set_lock_max_age(std::chrono::milliseconds(ms_from_env(
+      kEnvLockMaxAge, static_cast<uint64_t>(LockProgress::kDefaultLockMaxAge.count()), 0,
+      86400000)));
+  if (progress_thread) progress_->start();
 }
 
 void ClientCore::note_fcntl_locks(uint64_t ino) {
@@ -146,7 +162,7 @@ Status ClientCore::hello() {
   server_features_ = rep.features;
   if (max_rpc_bytes_ == 0) return Status::error(EPROTO, "server reports max_rpc_bytes 0");
   // Keep the lease alive: four pings per lease (docs/LOCKS.md, "Client leases").
-  if (rep.lease_ms > 0 && progress_)
+  if (rep.lease_ms > 0 && progress_ && !call_scoped_locks_)
     progress_->set_ping(server_count(),
                         std::chrono::milliseconds(std::clamp<int64_t>(rep.lease_ms / 4, 20, 10000)));
   return Status::ok();
@@ -183,24 +199,6 @@ Status check_range(uint64_t offset, uint64_t len) {
 }
 }  // namespace
 
-namespace {
-// Ends the uses of the locks an I/O call took, on every return path.
-class HeldLocks {
- public:
-  // after: runs once the uses have ended (sends the cancels of locks not
-  // to be kept, see ClientCore::cancel_dropped_locks).
-  HeldLocks(LockCache& cache, std::function<void()> after) : cache_(cache), after_(std::move(after)) {}
-  ~HeldLocks() {
-    for (const auto& r : refs) cache_.unuse(r);
-    if (after_) after_();
-  }
-  std::vector<LockRef> refs;
-
- private:
-  LockCache& cache_;
-  std::function<void()> after_;
-};
-}  // namespace
 
 Status ClientCore::write(const Layout& layout, uint64_t offset, const void* buf, size_t len,
                          IoLocking locking) {
@@ -230,7 +228,7 @@ Status ClientCore::write_pieces_locked(const Layout& layout,
     if (s.code() != EBUSY) return s;
     ++server_lock_refusals_;  // a conflicting lock: take ours as usual
   }
-  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
+  HeldLocks held(*this);
   // A caller holding PW locks that cover the pieces must not ask again: a
   // callback may have marked them since, and a new request would then wait
   // for our own lock.
@@ -337,7 +335,7 @@ Status ClientCore::read_pieces_impl(const Layout& layout, std::span<const layout
     if (s.code() != EBUSY) return s;
     ++server_lock_refusals_;  // a conflicting lock: take ours as usual
   }
-  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
+  HeldLocks held(*this);
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_plan(layout, plan, locks::Mode::PR, locking, &held.refs));
   if (disconnected_)
@@ -455,7 +453,7 @@ Status ClientCore::stat_objects_locked(const Layout& layout,
 Result<uint64_t> ClientCore::glimpse(const Layout& layout, Timespec* mtime, IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
+  HeldLocks held(*this);
   // PR on every whole object: writers elsewhere flush their cached writes.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PR, locking, &held.refs));
@@ -466,7 +464,7 @@ Result<uint64_t> ClientCore::append(const Layout& layout, const void* buf, size_
                                     IoLocking locking) {
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
+  HeldLocks held(*this);
   // PW on every whole object: no other client writes or appends until this
   // append's data is in place (or cached under these locks).
   if (progress_ && locking.enabled)
@@ -503,7 +501,7 @@ Status ClientCore::truncate_objects(const Layout& layout, uint64_t size, IoLocki
   NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
   const layout::StripeGeometry g{layout.stripe_size, layout.stripe_count()};
   std::lock_guard<std::mutex> lock(mu_);
-  HeldLocks held(lock_cache_, [this] { cancel_dropped_locks(); });
+  HeldLocks held(*this);
   // PW on every whole object: other clients write back and drop their view.
   if (progress_ && locking.enabled)
     NACRE_RETURN_IF_ERROR(lock_whole(layout, locks::Mode::PW, locking, &held.refs));

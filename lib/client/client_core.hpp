@@ -29,6 +29,10 @@
 
 namespace nacre::client {
 
+// Lock aging (docs/LOCKS.md, "Client side"): cached extent locks unused for
+// this many milliseconds are cancelled by the progress thread (0: never).
+inline constexpr const char* kEnvLockMaxAge = "NACRE_LOCK_MAX_AGE_MS";
+
 // State of an open file handle (owned by nacre::File).
 struct OpenFile {
   std::string path;
@@ -37,6 +41,8 @@ struct OpenFile {
   Layout layout;
   uint64_t handle_id = 0;  // this handle's id, unique in the client (flock owner)
   bool flocked = false;    // flock() was called on it
+  uint64_t group_gid = 0;  // > 0 while the handle holds a group lock
+  std::vector<LockRef> group_locks;  // its GROUP extent locks, in use
 };
 
 // How a data call is protected by extent locks (docs/LOCKS.md). enabled:
@@ -55,6 +61,10 @@ struct IoLocking {
 };
 // The locking an open file asks for through its open flags.
 IoLocking io_locking_for(uint32_t open_flags);
+// The locking of a data call on f: io_locking_for(f.flags), except that a
+// handle holding a group lock takes no extent locks and caches nothing
+// (docs/LOCKS.md, "Group locks").
+IoLocking io_locking_of(const OpenFile& f);
 
 class ClientCore {
  public:
@@ -77,12 +87,20 @@ class ClientCore {
     return wire::decode_body(body, *rep, wire::msg_type_name(static_cast<uint16_t>(type)));
   }
 
-  // Locking is on from construction when the transport can give the lock
-  // progress thread a transport of its own (make_callback_transport).
-  // enable_locking starts it over `callback_transport` (a second transport
-  // to the same servers); a no-op when locking is already on.
-  void enable_locking(std::unique_ptr<transport::ClientTransport> callback_transport);
+  // Locking is on from construction, over a second transport to the same
+  // servers (make_callback_transport). With progress_thread (the transport
+  // supports threads), a lock progress thread answers callbacks, locks stay
+  // cached after each call and the write-back and read caches are on.
+  // Without it (MPI below MPI_THREAD_MULTIPLE) locks are call-scoped: each
+  // call asks for exactly the extents it touches and cancels its locks
+  // before it returns, callbacks are drained by the calling thread, and
+  // nothing is cached (docs/LOCKS.md, "Without a progress thread"). A no-op
+  // when locking is already on.
+  void enable_locking(std::unique_ptr<transport::ClientTransport> callback_transport,
+                      bool progress_thread = true);
   bool locking_enabled() const { return progress_ != nullptr; }
+  // True when locks are held only during each call (no progress thread).
+  bool call_scoped_locks() const { return call_scoped_locks_; }
   // Null without locking. The progress object's set_paused() is a test hook.
   LockProgress* lock_progress() { return progress_.get(); }
   LockCache& lock_cache() { return lock_cache_; }
@@ -149,9 +167,10 @@ class ClientCore {
   // Write-back cache limit in bytes (0: every write goes straight to the
   // servers). Default kDefaultCacheBytes; set before the first write.
   // 0 also turns the read cache off (docs/LOCKS.md, "Read cache").
+  // Without a progress thread the limit stays 0 (nothing is cached).
   void set_cache_limit(uint64_t bytes) {
-    cache_limit_ = bytes;
-    if (bytes == 0) read_cache_.set_limit(0);
+    cache_limit_ = call_scoped_locks_ ? 0 : bytes;
+    if (cache_limit_ == 0) read_cache_.set_limit(0);
   }
   uint64_t cache_limit() const { return cache_limit_; }
   const WriteCache& write_cache() const { return write_cache_; }
@@ -180,6 +199,19 @@ class ClientCore {
     std::lock_guard<std::mutex> lock(mu_);
     return object_call(t, type, std::move(body), reply);
   }
+
+  // Group lock (File::group_lock; docs/LOCKS.md, "Group locks"): GROUP
+  // extent locks with group id gid (> 0) on the whole of every object of
+  // layout, one object at a time in stripe order. Blocking until granted:
+  // other clients' conflicting locks are called back (their cached writes
+  // written back); this client's own cached writes to the objects are sent
+  // and its cached reads dropped first. The locks stay in use (no call
+  // reuses them, callbacks do not cancel them) until group_unlock. On error
+  // nothing is held.
+  Status group_lock(const Layout& layout, uint64_t gid, std::vector<LockRef>* held);
+  // Ends the uses of *held and cancels the locks no other handle of this
+  // client still uses; clears *held. Blocking.
+  void group_unlock(std::vector<LockRef>* held);
 
   // Sends DISCONNECT to every server (the end of this client's session).
   Status disconnect();
@@ -261,8 +293,10 @@ class ClientCore {
   Status lock_plan(const Layout& layout, std::span<const layout::ObjectRequest> plan,
                    locks::Mode mode, const IoLocking& locking, std::vector<LockRef>* held);
   // As lock_plan, for given per-stripe extents (stripe index -> extent).
+  // gid: the group id of GROUP locks (0 otherwise).
   Status lock_hulls(const Layout& layout, const std::map<uint32_t, locks::Extent>& hulls,
-                    locks::Mode mode, const IoLocking& locking, std::vector<LockRef>* held);
+                    locks::Mode mode, const IoLocking& locking, std::vector<LockRef>* held,
+                    uint64_t gid = 0);
   // Whole-object locks on every stripe of layout (size queries, truncate).
   Status lock_whole(const Layout& layout, locks::Mode mode, const IoLocking& locking,
                     std::vector<LockRef>* held);
@@ -356,7 +390,24 @@ class ClientCore {
   bool checksums_ = true;
   uint32_t server_features_ = 0;
   std::unique_ptr<LockProgress> progress_;  // null: no locking
+  bool call_scoped_locks_ = false;          // set once, by enable_locking
   bool disconnected_ = false;  // guarded by mu_
+  friend class HeldLocks;
+};
+
+// The locks one call took (refs): their uses end on every return path, then
+// the core cancels those it does not keep (ClientCore::cancel_dropped_locks).
+// REQUIRES the core's mu_ for its whole life.
+class HeldLocks {
+ public:
+  explicit HeldLocks(ClientCore& core) : core_(core) {}
+  ~HeldLocks();
+  HeldLocks(const HeldLocks&) = delete;
+  HeldLocks& operator=(const HeldLocks&) = delete;
+  std::vector<LockRef> refs;
+
+ private:
+  ClientCore& core_;
 };
 
 // The caller's memory that request r of a plan writes from / reads into:

@@ -33,19 +33,22 @@ Status ClientCore::lock_whole(const Layout& layout, locks::Mode mode, const IoLo
 
 Status ClientCore::lock_hulls(const Layout& layout, const std::map<uint32_t, locks::Extent>& hulls,
                               locks::Mode mode, const IoLocking& locking,
-                              std::vector<LockRef>* held) {
+                              std::vector<LockRef>* held, uint64_t gid) {
   for (const auto& [stripe, want] : hulls) {
     const StripeTarget& t = layout.stripes[stripe];
-    if (uint64_t h = lock_cache_.use_cached(t.server, t.object_id, mode, 0, want)) {
+    if (uint64_t h = lock_cache_.use_cached(t.server, t.object_id, mode, gid, want)) {
       held->push_back(LockRef{t.server, t.object_id, h});
       continue;
     }
     wire::LockEnqueueRequest req;
     req.object_id = t.object_id;
     req.mode = static_cast<uint8_t>(mode);
+    req.gid = mode == locks::Mode::GROUP ? gid : 0;
     req.start = want.start;
     req.end = want.end;
-    req.flags = locking.no_expand ? wire::kLockFlagNoExpand : 0;
+    // A call-scoped lock is never reused: expanding it would only make
+    // other clients wait for this call.
+    req.flags = (locking.no_expand || call_scoped_locks_) ? wire::kLockFlagNoExpand : 0;
     std::vector<Call> calls;
     calls.push_back(make_call(static_cast<int>(t.server), MsgType::kLockEnqueue,
                               wire::encode_body(req), 0));
@@ -66,17 +69,55 @@ Status ClientCore::lock_hulls(const Layout& layout, const std::map<uint32_t, loc
       held->clear();
       return s;
     }
-    // On a contended object the lock serves this call only (docs/LOCKS.md).
+    // On a contended object the lock serves this call only (docs/LOCKS.md),
+    // and so does every lock without a progress thread.
     const bool contended = (rep.flags & wire::kLockReplyContended) != 0;
-    if (contended) {
-      contention_.mark(t.server, t.object_id);
-      drop_after_call_.push_back(LockRef{t.server, t.object_id, rep.handle});
-    }
-    lock_cache_.add_in_use(t.server, t.object_id, rep.handle, mode, 0,
-                           locks::Extent{rep.start, rep.end}, !contended);
+    if (contended) contention_.mark(t.server, t.object_id);
+    // A group lock is not reused once its holders have dropped it.
+    const bool keep = !contended && !call_scoped_locks_ && mode != locks::Mode::GROUP;
+    if (!keep) drop_after_call_.push_back(LockRef{t.server, t.object_id, rep.handle});
+    lock_cache_.add_in_use(t.server, t.object_id, rep.handle, mode,
+                           mode == locks::Mode::GROUP ? gid : 0, locks::Extent{rep.start, rep.end},
+                           keep);
     held->push_back(LockRef{t.server, t.object_id, rep.handle});
   }
   return Status::ok();
+}
+
+Status ClientCore::group_lock(const Layout& layout, uint64_t gid, std::vector<LockRef>* held) {
+  NACRE_RETURN_IF_ERROR(check_layout(layout, server_count()));
+  if (gid == 0) return Status::error(EINVAL, "group lock: the group id must not be 0");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!progress_) return Status::error(ENOTSUP, "group lock: this client has no extent locking");
+  if (disconnected_)
+    return Status::error(ENOTCONN, "this client has shut down (Runtime::shutdown was called)");
+  {
+    // What this client cached of the objects goes first: under the group
+    // lock its data calls neither use nor see the caches.
+    auto data = data_phase();
+    NACRE_RETURN_IF_ERROR(flush_layout_locked(layout));
+    for (const auto& t : layout.stripes) read_cache_.drop_object({t.server, t.object_id});
+  }
+  std::map<uint32_t, locks::Extent> hulls;
+  for (uint32_t i = 0; i < layout.stripe_count(); ++i) hulls.emplace(i, locks::Extent::whole());
+  IoLocking locking;
+  locking.no_expand = true;
+  return lock_hulls(layout, hulls, locks::Mode::GROUP, locking, held, gid);
+}
+
+void ClientCore::group_unlock(std::vector<LockRef>* held) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& r : *held) lock_cache_.unuse(r);
+  auto refs = lock_cache_.take_cancels_of(*held);
+  held->clear();
+  if (!progress_) return;
+  if (!refs.empty()) progress_->send_cancels(*transport_, refs);
+  if (call_scoped_locks_) progress_->drain();
+}
+
+HeldLocks::~HeldLocks() {
+  for (const auto& r : refs) core_.lock_cache_.unuse(r);
+  core_.cancel_dropped_locks();
 }
 
 void ClientCore::unlock(const std::vector<LockRef>& held) {
@@ -85,10 +126,22 @@ void ClientCore::unlock(const std::vector<LockRef>& held) {
 }
 
 void ClientCore::cancel_dropped_locks() {
+  if (!progress_) return;
+  if (call_scoped_locks_) {
+    // No progress thread: nobody else sends cancels, so everything queued
+    // goes now (an outer call's locks too, once it has stopped using them).
+    // Callbacks queue up until here; every lock they name has just been
+    // cancelled, or will be when the call holding it ends.
+    drop_after_call_.clear();
+    auto refs = lock_cache_.take_cancels();
+    if (!refs.empty()) progress_->send_cancels(*transport_, refs);
+    progress_->drain();
+    return;
+  }
   if (drop_after_call_.empty()) return;
   auto refs = lock_cache_.take_cancels_of(drop_after_call_);
   drop_after_call_.clear();
-  if (!refs.empty() && progress_) progress_->send_cancels(*transport_, refs);
+  if (!refs.empty()) progress_->send_cancels(*transport_, refs);
 }
 
 }  // namespace nacre::client

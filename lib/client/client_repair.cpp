@@ -18,19 +18,6 @@ using transport::Call;
 using wire::MsgType;
 
 namespace {
-// Holds the uses of the locks taken, released on every return path.
-class HeldStripe {
- public:
-  explicit HeldStripe(LockCache& cache) : cache_(cache) {}
-  ~HeldStripe() {
-    for (const auto& r : refs) cache_.unuse(r);
-  }
-  std::vector<LockRef> refs;
-
- private:
-  LockCache& cache_;
-};
-
 bool all_zero(const uint8_t* p, size_t n) {
   return std::all_of(p, p + n, [](uint8_t b) { return b == 0; });
 }
@@ -126,7 +113,7 @@ Result<uint64_t> ClientCore::resync_copy(const Layout& layout, uint32_t stripe, 
   // keep writing to every copy, this one included.
   uint64_t size = 0;
   {
-    HeldStripe held(lock_cache_);
+    HeldLocks held(*this);
     NACRE_RETURN_IF_ERROR(lock_stripe_for_repair(layout, stripe, locks::Extent::whole(), &held.refs));
     auto s = first_copy_size(sources);
     if (!s) return s.status().with_context(what);
@@ -140,7 +127,7 @@ Result<uint64_t> ClientCore::resync_copy(const Layout& layout, uint32_t stripe, 
   uint64_t written = 0;
   for (uint64_t at = 0; at < size; at += buf.size()) {
     const uint64_t end = std::min<uint64_t>(size, at + buf.size());
-    HeldStripe held(lock_cache_);
+    HeldLocks held(*this);
     NACRE_RETURN_IF_ERROR(lock_stripe_for_repair(layout, stripe, locks::Extent{at, end}, &held.refs));
     auto n = copy_range(sources, target, at, end, /*skip_zeros=*/true, buf);
     if (!n) return n.status().with_context(what);
@@ -148,7 +135,7 @@ Result<uint64_t> ClientCore::resync_copy(const Layout& layout, uint32_t stripe, 
   }
   // 3. Whole stripe again: what grew meanwhile, the final size, durable,
   // and the copy is good again.
-  HeldStripe held(lock_cache_);
+  HeldLocks held(*this);
   NACRE_RETURN_IF_ERROR(lock_stripe_for_repair(layout, stripe, locks::Extent::whole(), &held.refs));
   auto now = first_copy_size(sources);
   if (!now) return now.status().with_context(what);
@@ -193,7 +180,7 @@ Status ClientCore::repair_copy_range(const Layout& layout, uint32_t stripe, uint
   std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(max_rpc_bytes_, 4ull << 20)));
   for (uint64_t at = start; at < end; at += buf.size()) {
     const uint64_t chunk_end = std::min<uint64_t>(end, at + buf.size());
-    HeldStripe held(lock_cache_);
+    HeldLocks held(*this);
     NACRE_RETURN_IF_ERROR(
         lock_stripe_for_repair(layout, stripe, locks::Extent{at, chunk_end}, &held.refs));
     // Whole pages from the other copy, up to its end, zeros included (the

@@ -35,7 +35,10 @@ void LockCache::add_in_use(uint32_t server, uint64_t object, uint64_t handle, lo
                            uint64_t gid, const locks::Extent& granted, bool keep) {
   std::lock_guard<std::mutex> lock(mu_);
   Held h{handle, mode, gid, granted, 1, !keep};
-  if (early_callbacks_.erase(LockRef{server, object, handle})) h.called_back = true;
+  if (early_callbacks_.erase(LockRef{server, object, handle})) {
+    h.called_back = true;
+    std::erase(early_order_, LockRef{server, object, handle});
+  }
   const Key key{server, object};
   held_[key].push_back(h);
   collect(key);
@@ -47,7 +50,7 @@ void LockCache::unuse(const LockRef& ref) {
   auto it = held_.find(key);
   if (it == held_.end()) return;
   for (auto& h : it->second)
-    if (h.handle == ref.handle && h.users > 0) --h.users;
+    if (h.handle == ref.handle && h.users > 0 && --h.users == 0) h.idle_since = Clock::now();
   collect(key);
 }
 
@@ -64,7 +67,12 @@ void LockCache::on_callback(const LockRef& ref) {
       return;
     }
   }
-  early_callbacks_.insert(ref);
+  if (!early_callbacks_.insert(ref).second) return;
+  early_order_.push_back(ref);
+  while (early_order_.size() > kMaxEarlyCallbacks) {
+    early_callbacks_.erase(early_order_.front());
+    early_order_.pop_front();
+  }
 }
 
 void LockCache::collect(const Key& key) {
@@ -118,6 +126,34 @@ void LockCache::forget_server(uint32_t server) {
     else ++it;
   }
   std::erase_if(cancels_, [&](const LockRef& r) { return r.server == server; });
+  std::erase_if(early_callbacks_, [&](const LockRef& r) { return r.server == server; });
+  std::erase_if(early_order_, [&](const LockRef& r) { return r.server == server; });
+}
+
+size_t LockCache::age_out(Clock::time_point now, std::chrono::milliseconds max_age) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t moved = 0;
+  for (auto it = held_.begin(); it != held_.end();) {
+    auto& v = it->second;
+    for (auto h = v.begin(); h != v.end();) {
+      if (h->users == 0 && !h->called_back && now - h->idle_since >= max_age) {
+        cancels_.push_back(LockRef{it->first.first, it->first.second, h->handle});
+        h = v.erase(h);
+        ++moved;
+      } else {
+        ++h;
+      }
+    }
+    if (v.empty()) it = held_.erase(it);
+    else ++it;
+  }
+  aged_out_ += moved;
+  return moved;
+}
+
+uint64_t LockCache::aged_out() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return aged_out_;
 }
 
 std::optional<locks::Extent> LockCache::extent_of(const LockRef& ref) const {
@@ -134,6 +170,11 @@ size_t LockCache::cached_count() const {
   size_t n = 0;
   for (const auto& [k, v] : held_) n += v.size();
   return n;
+}
+
+size_t LockCache::early_callback_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return early_callbacks_.size();
 }
 
 uint64_t LockCache::callbacks_received() const {

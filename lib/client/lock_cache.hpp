@@ -14,6 +14,7 @@
 #include "locks/extent.hpp"
 #include "locks/lock_mode.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -37,6 +38,10 @@ class LockCache {
   // Unused cached locks kept per object; beyond this the oldest unused ones
   // are cancelled (bounds client and server memory).
   static constexpr size_t kMaxCachedPerObject = 32;
+  // Callbacks remembered for locks not (yet) granted. One that overtook its
+  // grant is matched within a round trip; one for a lock already cancelled
+  // is never matched, so the oldest beyond this bound are forgotten.
+  static constexpr size_t kMaxEarlyCallbacks = 1024;
 
   // A cached lock on (server, object) that covers `want` in a mode that
   // allows `mode` (PW covers PR; GROUP covers GROUP of the same gid) and is
@@ -58,8 +63,17 @@ class LockCache {
   std::vector<LockRef> take_cancels_of(const std::vector<LockRef>& refs);
   // Forgets every lock of a server (it evicted this client).
   void forget_server(uint32_t server);
+  // Lock aging (Lustre's lru_max_age): moves every lock that has been unused
+  // (and not called back) since before now - max_age to the cancel queue.
+  // Returns how many it moved.
+  using Clock = std::chrono::steady_clock;
+  size_t age_out(Clock::time_point now, std::chrono::milliseconds max_age);
+  uint64_t aged_out() const;  // locks age_out moved so far
 
   size_t cached_count() const;
+  // Callbacks remembered for locks this cache does not hold (at most
+  // kMaxEarlyCallbacks).
+  size_t early_callback_count() const;
   // The granted extent of one of the caller's locks (none if unknown).
   std::optional<locks::Extent> extent_of(const LockRef& ref) const;
   uint64_t callbacks_received() const;
@@ -72,6 +86,7 @@ class LockCache {
     locks::Extent extent;
     int users = 0;
     bool called_back = false;
+    Clock::time_point idle_since{};  // when users last dropped to 0
   };
   using Key = std::pair<uint32_t, uint64_t>;
   // Moves unused called-back locks of key (and the excess beyond the bound)
@@ -81,8 +96,10 @@ class LockCache {
   mutable std::mutex mu_;
   std::map<Key, std::vector<Held>> held_;  // guarded by mu_; oldest first
   std::set<LockRef> early_callbacks_;      // guarded by mu_
+  std::deque<LockRef> early_order_;        // guarded by mu_: insertion order
   std::deque<LockRef> cancels_;            // guarded by mu_
   uint64_t callbacks_ = 0;                 // guarded by mu_
+  uint64_t aged_out_ = 0;                  // guarded by mu_
 };
 
 }  // namespace nacre::client

@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "wire/messages.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -54,6 +55,7 @@ void LockProgress::loop() {
     }
     paused_ack_ = false;
     ping_if_due();  // not work: the backoff keeps sleeping between pings
+    age_locks_if_due();  // queues cancels, sent by poll_once below
     if (poll_once()) backoff.reset();
     else backoff.pause();
   }
@@ -81,6 +83,20 @@ void LockProgress::ping_if_due() {
   Status ex = transport_->exchange(std::span<transport::Call>(calls));
   pings_sent_ += static_cast<uint64_t>(servers);
   if (!ex) log::warn("lease keep-alive (PING) failed: " + ex.to_string());
+}
+
+void LockProgress::age_locks_if_due() {
+  const int64_t age = max_age_ms_.load();
+  if (age <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_aging_) return;
+  // Checked a few times per age (at most once per second): a lock goes at
+  // most a quarter of its age late.
+  next_aging_ = now + std::chrono::milliseconds(std::clamp<int64_t>(age / 4, 1, 1000));
+  const size_t n = cache_.age_out(now, std::chrono::milliseconds(age));
+  if (n > 0)
+    log::debug(std::to_string(n) + " cached lock(s) unused for " + std::to_string(age) +
+               " ms (NACRE_LOCK_MAX_AGE_MS) are cancelled");
 }
 
 bool LockProgress::poll_once() {

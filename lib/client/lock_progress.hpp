@@ -60,6 +60,10 @@ class LockProgress {
   // 0..servers-1 every `interval` (0: never). Call before or after start().
   void set_ping(int servers, std::chrono::milliseconds interval);
   uint64_t pings_sent() const { return pings_sent_.load(); }
+  // Lock aging: the thread cancels cached locks unused for `max_age` (0:
+  // never; default kDefaultLockMaxAge). Call before or after start().
+  void set_lock_max_age(std::chrono::milliseconds max_age) { max_age_ms_ = max_age.count(); }
+  static constexpr std::chrono::milliseconds kDefaultLockMaxAge{600000};
 
   // Cancels refs over t (the progress thread's transport or, for locks a
   // call drops at once, the caller's): before_cancel for each, then every
@@ -83,8 +87,11 @@ class LockProgress {
   std::atomic<uint64_t> pings_sent_{0};
   std::atomic<int> ping_servers_{0};
   std::atomic<int64_t> ping_interval_ms_{0};
+  std::atomic<int64_t> max_age_ms_{kDefaultLockMaxAge.count()};
   std::chrono::steady_clock::time_point next_ping_{};  // progress thread only
+  std::chrono::steady_clock::time_point next_aging_{};  // progress thread only
   void ping_if_due();
+  void age_locks_if_due();
 };
 
 }  // namespace nacre::client

@@ -10,7 +10,10 @@ using namespace nacre_preload;
 // ============================================================================
 
 NACRE_EXPORT int MPI_Init(int* argc, char*** argv) {
-  int rc = PMPI_Init(argc, argv);
+  const int ask = thread_level_to_ask(MPI_THREAD_SINGLE);
+  int provided = MPI_THREAD_SINGLE;
+  int rc = ask == MPI_THREAD_SINGLE ? PMPI_Init(argc, argv)
+                                    : PMPI_Init_thread(argc, argv, ask, &provided);
   if (rc != MPI_SUCCESS) return rc;
   NACRE_TRY
   connect_after_init();
@@ -19,7 +22,8 @@ NACRE_EXPORT int MPI_Init(int* argc, char*** argv) {
 }
 
 NACRE_EXPORT int MPI_Init_thread(int* argc, char*** argv, int required, int* provided) {
-  int rc = PMPI_Init_thread(argc, argv, required, provided);
+  // The application gets at least what it asked for (MPI allows more).
+  int rc = PMPI_Init_thread(argc, argv, thread_level_to_ask(required), provided);
   if (rc != MPI_SUCCESS) return rc;
   NACRE_TRY
   connect_after_init();

@@ -1,6 +1,8 @@
 // State and helpers shared by the MPI_* wrappers of libnacre_mpiio.so.
 #include "mpiio_preload/preload_support.hpp"
 
+#include <algorithm>
+
 namespace nacre_preload {
 
 // ---- global state -----------------------------------------------------------
@@ -107,10 +109,26 @@ bool is_nacre_name(const char* name) {
 
 // ---- runtime ----------------------------------------------------------------
 
-void connect_after_init() {
+namespace {
+bool nacre_configured() {
   const char* addr = std::getenv(nacre::kEnvAddress);
   const char* cfg = std::getenv(nacre::kEnvConfig);
-  if ((addr == nullptr || *addr == '\0') && (cfg == nullptr || *cfg == '\0')) {
+  return (addr != nullptr && *addr != '\0') || (cfg != nullptr && *cfg != '\0');
+}
+}  // namespace
+
+int thread_level_to_ask(int required) {
+  if (!nacre_configured()) return required;
+  const char* v = std::getenv("NACRE_MPI_THREAD_MULTIPLE");
+  if (v != nullptr && std::strcmp(v, "0") == 0) return required;
+  if (v != nullptr && *v != '\0' && std::strcmp(v, "1") != 0)
+    print_error("MPI_Init", std::string("NACRE_MPI_THREAD_MULTIPLE=\"") + v +
+                                "\" is not 0 or 1; asking for MPI_THREAD_MULTIPLE (the default)");
+  return std::max(required, static_cast<int>(MPI_THREAD_MULTIPLE));
+}
+
+void connect_after_init() {
+  if (!nacre_configured()) {
     g_runtime_error = "neither NACRE_ADDRESS nor NACRE_CONFIG is set";
     return;
   }

@@ -1,7 +1,8 @@
 // libnacre_mpiio.so: MPI-IO on Nacre for unmodified programs, through the MPI
 // profiling interface (see README.md).
 //
-// MPI_Init / MPI_Init_thread: PMPI_Init*, then, if NACRE_ADDRESS or
+// MPI_Init / MPI_Init_thread: PMPI_Init_thread (MPI_THREAD_MULTIPLE when
+// Nacre is configured, see thread_level_to_ask), then, if NACRE_ADDRESS or
 // NACRE_CONFIG is set, Runtime::connect(MPI_COMM_WORLD) (collective); a
 // failure prints the error and aborts the job (never hangs).
 // MPI_Finalize: Runtime::shutdown (collective), then PMPI_Finalize.
@@ -65,6 +66,11 @@ int internal_error(const char* fn);
 void set_status(MPI_Status* status, int64_t bytes);
 bool is_nacre_name(const char* name);
 void connect_after_init();
+// The thread level MPI_Init / MPI_Init_thread ask MPI for: MPI_THREAD_MULTIPLE
+// when Nacre will connect (NACRE_ADDRESS or NACRE_CONFIG set), so the client
+// runs its lock progress thread and caches under locks, unless
+// NACRE_MPI_THREAD_MULTIPLE=0; otherwise `required` (the application's).
+int thread_level_to_ask(int required);
 bool op_collective(Op op);
 int data_call(const char* fn, NacreFile* f, Op op, MPI_Offset offset, void* buf, int count, MPI_Datatype type, MPI_Status* status);
 int grequest_query(void* extra, MPI_Status* status);

@@ -10,8 +10,10 @@ namespace nacre::transport {
 
 class LoopbackClient final : public ClientTransport {
  public:
-  LoopbackClient(LoopbackNetwork& net, int index) : net_(net), index_(index) {}
+  LoopbackClient(LoopbackNetwork& net, int index)
+      : net_(net), index_(index), threads_(net.client_threads_) {}
   int server_count() const override { return net_.servers_; }
+  bool supports_threads() const override { return threads_; }
 
   Status exchange(std::span<Call> calls) override {
     std::unique_lock<std::mutex> lock(net_.mu_);
@@ -53,6 +55,7 @@ class LoopbackClient final : public ClientTransport {
  private:
   LoopbackNetwork& net_;
   int index_;
+  bool threads_;
 };
 
 class LoopbackServer final : public ServerTransport {

@@ -23,6 +23,9 @@ class LoopbackNetwork {
   std::unique_ptr<ClientTransport> client(int index);
   // Transport of server `index`; owned by the network.
   ServerTransport& server(int index);
+  // What client transports made from now on answer to supports_threads()
+  // (default true; false models MPI below MPI_THREAD_MULTIPLE).
+  void set_client_threads(bool on) { client_threads_ = on; }
 
  private:
   friend class LoopbackClient;
@@ -36,6 +39,7 @@ class LoopbackNetwork {
     int* remaining = nullptr;
   };
   int servers_, clients_;
+  bool client_threads_ = true;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::deque<Envelope>> queues_;               // per server, guarded by mu_

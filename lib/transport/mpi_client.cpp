@@ -90,10 +90,13 @@ Status MpiClientTransport::exchange(std::span<Call> calls) {
 }
 
 std::unique_ptr<ClientTransport> MpiClientTransport::make_callback_transport() {
+  return std::make_unique<MpiClientTransport>(comm_, server_count_);
+}
+
+bool MpiClientTransport::supports_threads() const {
   int provided = MPI_THREAD_SINGLE;
   MPI_Query_thread(&provided);
-  if (provided < MPI_THREAD_MULTIPLE) return nullptr;
-  return std::make_unique<MpiClientTransport>(comm_, server_count_);
+  return provided >= MPI_THREAD_MULTIPLE;
 }
 
 bool MpiClientTransport::poll_callback(std::vector<uint8_t>* frame) {

@@ -30,6 +30,7 @@ class MpiClientTransport final : public ClientTransport {
   Status exchange(std::span<Call> calls) override;
   bool poll_callback(std::vector<uint8_t>* frame) override;
   std::unique_ptr<ClientTransport> make_callback_transport() override;
+  bool supports_threads() const override;
 
  private:
   MPI_Comm comm_;

@@ -60,11 +60,15 @@ class ClientTransport {
   // than the one calling exchange() on ANOTHER transport over the same
   // communicator (the lock progress thread), MPI_THREAD_MULTIPLE assumed.
   virtual bool poll_callback(std::vector<uint8_t>* frame) = 0;
-  // A second transport to the same servers for the client's lock progress
-  // thread, or null when this transport cannot be used from two threads
-  // (MPI initialised below MPI_THREAD_MULTIPLE): the client then runs
-  // without extent locks.
+  // A second transport to the same servers, for the client's lock progress
+  // thread (or, without threads, for polling callbacks from the calling
+  // thread). Never null.
   virtual std::unique_ptr<ClientTransport> make_callback_transport() = 0;
+  // True when this transport and a callback transport may be used from two
+  // threads at once (MPI: initialised with MPI_THREAD_MULTIPLE). Without it
+  // the client holds extent locks only for the duration of each call
+  // (docs/LOCKS.md, "Without a progress thread").
+  virtual bool supports_threads() const { return true; }
 };
 
 // Identifies a client rank as a server sees it: the link (communicator) it

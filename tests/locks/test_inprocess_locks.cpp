@@ -21,6 +21,8 @@ void enable_locks(LoopbackCluster& c, int clients) {
   for (int i = 0; i < clients; ++i) c.core(i).enable_locking(c.network().client(i));
 }
 
+
+
 struct ReadCacheStats {
   uint64_t hits = 0, misses = 0;
 };
@@ -64,9 +66,12 @@ TEST_CASE("a read after another client's write calls the writer's lock back and 
   CHECK(c.core(1).lock_cache().callbacks_received() >= 1);
 }
 
-TEST_CASE("a write spanning three stripes is seen all or nothing by a concurrent reader") {
-  LoopbackCluster c(3, 2, 1 << 20, {64 << 10, -1, -1});
+// A writer thread rewrites 192 KiB over 3 servers 200 times while the
+// reader keeps reading it; returns the torn reads (0 required).
+int torn_reads_of_spanning_writes(bool call_scoped) {
+  LoopbackCluster c(3, 2, 1 << 20, {64 << 10, -1, -1}, "", 1, /*client_threads=*/!call_scoped);
   enable_locks(c, 2);
+  for (int i = 0; i < 2; ++i) REQUIRE(c.core(i).call_scoped_locks() == call_scoped);
   auto w = c.fs(0).create("/atomic");
   REQUIRE(w.is_ok());
   auto r = c.fs(1).open("/atomic", open_flags::kRead);
@@ -95,8 +100,94 @@ TEST_CASE("a write spanning three stripes is seen all or nothing by a concurrent
       }
   }
   writer.join();
-  CHECK(torn == 0);
   MESSAGE(reads << " reads, " << torn << " torn");
+  if (call_scoped) {  // nothing held or cached between calls
+    for (int i = 0; i < 2; ++i) {
+      CHECK(c.core(i).lock_cache().cached_count() == 0);
+      CHECK(c.core(i).write_cache().dirty_bytes() == 0);
+    }
+  }
+  return torn;
+}
+
+TEST_CASE("a write spanning three stripes is seen all or nothing by a concurrent reader") {
+  CHECK(torn_reads_of_spanning_writes(/*call_scoped=*/false) == 0);
+}
+
+TEST_CASE("call-scoped locks (no progress thread): spanning writes are still atomic") {
+  CHECK(torn_reads_of_spanning_writes(/*call_scoped=*/true) == 0);
+}
+
+TEST_CASE("call-scoped locks: no lock or cached byte outlives a call; others never wait") {
+  LoopbackCluster c(2, 2, 1 << 20, {64 << 10, -1, -1}, "", 1, /*client_threads=*/false);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(c.core(i).call_scoped_locks());
+    c.core(i).set_cache_limit(64 << 20);  // ignored: nothing is cached
+    CHECK(c.core(i).cache_limit() == 0);
+  }
+  auto a = c.fs(0).create("/scoped");
+  REQUIRE(a.is_ok());
+  auto b = c.fs(1).open("/scoped", open_flags::kReadWrite);
+  REQUIRE(b.is_ok());
+  std::vector<uint8_t> x(4096, 0x11), y(4096, 0x22), got(4096);
+  REQUIRE(a->write_at(0, x.data(), x.size()).is_ok());
+  CHECK(c.core(0).lock_cache().cached_count() == 0);
+  CHECK(c.core(0).write_cache().dirty_bytes() == 0);
+  // Client 1's write and read need no callback to client 0: it holds nothing.
+  REQUIRE(b->write_at(2048, y.data(), y.size()).is_ok());
+  auto n = b->read_at(0, got.data(), got.size());
+  REQUIRE(n.is_ok());
+  CHECK(std::all_of(got.begin(), got.begin() + 2048, [](uint8_t v) { return v == 0x11; }));
+  CHECK(std::all_of(got.begin() + 2048, got.end(), [](uint8_t v) { return v == 0x22; }));
+  CHECK(c.core(0).lock_cache().callbacks_received() == 0);
+  // Size and append take whole-object locks, given back at once too.
+  auto size = a->size();
+  REQUIRE(size.is_ok());
+  CHECK(*size == 6144);
+  auto at = b->append(x.data(), 100);
+  REQUIRE(at.is_ok());
+  CHECK(*at == 6144);
+  for (int i = 0; i < 2; ++i) CHECK(c.core(i).lock_cache().cached_count() == 0);
+}
+
+TEST_CASE("lock aging: a lock unused for NACRE_LOCK_MAX_AGE_MS is cancelled, its writes sent") {
+  ScopedEnv age(client::kEnvLockMaxAge, "100");
+  LoopbackCluster c(2, 2, 1 << 20, {64 << 10, -1, -1});
+  enable_locks(c, 2);
+  auto w = c.fs(0).create("/aging");
+  REQUIRE(w.is_ok());
+  std::vector<uint8_t> data(4096, 0x5a), got(4096);
+  REQUIRE(w->write_at(0, data.data(), data.size()).is_ok());
+  CHECK(c.core(0).lock_cache().cached_count() == 1);
+  CHECK(c.core(0).write_cache().dirty_bytes() == 4096);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (c.core(0).lock_cache().cached_count() != 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(c.core(0).lock_cache().cached_count() == 0);
+  CHECK(c.core(0).lock_cache().aged_out() == 1);
+  CHECK(c.core(0).write_cache().dirty_bytes() == 0);  // written back before the cancel
+  // Another client reads it without calling anything back.
+  auto r = c.fs(1).open("/aging", open_flags::kRead);
+  REQUIRE(r.is_ok());
+  auto n = r->read_at(0, got.data(), got.size());
+  REQUIRE(n.is_ok());
+  CHECK(got == data);
+  CHECK(c.core(0).lock_cache().callbacks_received() == 0);
+}
+
+TEST_CASE("lock aging: NACRE_LOCK_MAX_AGE_MS=0 keeps cached locks; a bad value uses the default") {
+  for (const char* v : {"0", "abc", "-5"}) {
+    ScopedEnv age(client::kEnvLockMaxAge, v);
+    LoopbackCluster c(2, 1, 1 << 20, {64 << 10, -1, -1});
+    enable_locks(c, 1);
+    auto w = c.fs(0).create("/keep");
+    REQUIRE(w.is_ok());
+    std::vector<uint8_t> data(4096, 1);
+    REQUIRE(w->write_at(0, data.data(), data.size()).is_ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(c.core(0).lock_cache().cached_count() == 1);
+    CHECK(c.core(0).lock_cache().aged_out() == 0);
+  }
 }
 
 TEST_CASE("lockless files take no locks") {

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
       CHECK_OK(at);
       if (at) mine.insert(mine.end(), {*at, seq});
     }
+    locks_job::check_lock_mode(*f);
     REQUIRE_OK(f->close());
     env.barrier();
 

@@ -25,12 +25,11 @@
 // "Contended objects"); --server-locking yes|no checks that they did (or,
 // with NACRE_LOCK_CONTENTION_MS=0, that they did not).
 //
-//   test_torture --servers N [--seed S] [--ops N] [--rounds R] [--lockless] [--write-through]
+//   test_torture --servers N [--mpi-init plain] [--seed S] [--ops N] [--rounds R] [--lockless] [--write-through]
 //                [--server-locking yes|no|any] [--read-cache-hits yes]
 // --read-cache-hits yes: some reads must have been served by the clients'
 // read caches (with client locks kept, i.e. NACRE_LOCK_CONTENTION_MS=0).
-#include "client/file_access.hpp"
-#include "mpi/mpi_check.hpp"
+#include "locks_job.hpp"
 
 #include <algorithm>
 #include <cinttypes>
@@ -121,8 +120,7 @@ std::string check_read(const uint64_t* words, uint64_t first, uint64_t n, int wr
 }  // namespace
 
 int main(int argc, char** argv) {
-  int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  const int provided = locks_job::init_mpi(argc, argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   nacre::Config config;
   config.servers = std::atoi(mpicheck::arg_value(args, "--servers", "2").c_str());
@@ -142,12 +140,14 @@ int main(int argc, char** argv) {
       std::printf("mpi.locks.torture: seed %" PRIu64 " (--seed to replay), %d clients, %d ops "
                   "each in %d rounds, %s, MPI thread level %d\n",
                   seed, env.size, ops, rounds,
-                  lockless ? "lockless" : write_through ? "POSIX locks, write-through"
-                                                        : "POSIX locks, write-back cache",
+                  lockless                    ? "lockless"
+                  : locks_job::g_plain_init   ? "POSIX locks held per call (plain MPI_Init)"
+                  : write_through             ? "POSIX locks, write-through"
+                                              : "POSIX locks, write-back cache",
                   provided);
       std::fflush(stdout);
     }
-    REQUIRE(provided == MPI_THREAD_MULTIPLE);
+    locks_job::check_thread_level(provided);
     uint32_t flags = nacre::open_flags::kReadWrite | nacre::open_flags::kCreate;
     if (lockless) flags |= nacre::open_flags::kLockless;
     if (write_through) flags |= nacre::open_flags::kWriteThrough;
@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
     env.barrier();
     auto f = env.fs.open("/torture", flags);
     REQUIRE_OK(f);
+    if (!lockless) locks_job::check_lock_mode(*f);
     std::mt19937_64 rng(seed ^ (0x9e3779b97f4a7c15ull * static_cast<uint64_t>(env.rank + 1)));
     std::vector<uint64_t> wbuf, rbuf(2 * kRegionChunks), snapshot(2 * kRegionChunks, 0);
     std::vector<uint64_t> prev(2 * kRegionChunks, 0);
@@ -239,6 +240,7 @@ int main(int argc, char** argv) {
       env.barrier();
     }
     if (!lockless) {
+      locks_job::check_lock_mode(*f);  // call-scoped: still no lock held
       CHECK_EQ(atomicity_violations, 0L);
       CHECK_EQ(raw_violations, 0L);
     }

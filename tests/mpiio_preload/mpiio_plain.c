@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &nprocs);
+  int level = -1;
+  MPI_Query_thread(&level);
+  if (rank == 0) printf("MPI thread level %d\n", level); /* preload.sh checks it */
   if (argc == 3 && strcmp(argv[1], "--open-fails") == 0) {
     MPI_File fh;
     int rc = MPI_File_open(MPI_COMM_WORLD, argv[2], MPI_MODE_CREATE | MPI_MODE_RDWR,

@@ -5,7 +5,9 @@
 #   1. on a local file, plain Open MPI
 #   2. on a local file with LD_PRELOAD=libnacre_mpiio.so (pass-through)
 #   3. on nacre:/preload/plain.dat with LD_PRELOAD, against a standalone
-#      server job started here
+#      server job started here (the preload raises MPI to
+#      MPI_THREAD_MULTIPLE), and 3b. again with NACRE_MPI_THREAD_MULTIPLE=0
+#      (plain MPI_Init: call-scoped locks)
 # Every run verifies its data; the three checksums must match, and the Nacre
 # file fetched with nacre-ctl must equal the local one byte for byte.
 #
@@ -36,6 +38,10 @@ done
 LOCAL_IO=(--mca io "${NACRE_PRELOAD_LOCAL_IO:-romio321}")
 
 checksum() { grep -o 'checksum [0-9a-f]*' <<<"$1"; }
+# The thread level the program got from its plain MPI_Init.
+expect_level() {
+  grep -q "^MPI thread level $2\$" <<<"$1" || { echo "expected MPI thread level $2"; exit 1; }
+}
 up() {
   "$src/scripts/nacre-up.sh" -n 2 -d "$state"
   export NACRE_ADDRESS="file:$state/port"
@@ -70,11 +76,13 @@ out1="$(timeout 120 "${MPI[@]}" "${LOCAL_IO[@]}" -n "$np" "$prog" "$state/local.
 echo "$out1"
 sum1="$(checksum "$out1")"
 [ -n "$sum1" ]
+expect_level "$out1" 0   # Open MPI: MPI_THREAD_SINGLE 0, MPI_THREAD_MULTIPLE 3
 
 echo "== 2. local file, LD_PRELOAD (pass-through, no server)"
 out2="$(timeout 120 "${MPI[@]}" "${LOCAL_IO[@]}" -x LD_PRELOAD="$lib" -n "$np" "$prog" "$state/local2.dat")"
 echo "$out2"
 [ "$(checksum "$out2")" = "$sum1" ]
+expect_level "$out2" 0   # no Nacre configured: the application's level
 cmp "$state/local.dat" "$state/local2.dat"
 
 echo "== 3. nacre: file, LD_PRELOAD, standalone server job"
@@ -85,6 +93,17 @@ echo "$out3"
 [ ! -e "nacre:" ] && [ ! -e "$PWD/nacre:/preload" ]   # nothing went to the local file system
 ctl get /preload/plain.dat "$state/fetched.dat"
 cmp "$state/local.dat" "$state/fetched.dat"
+expect_level "$out3" 3   # the preload asked for MPI_THREAD_MULTIPLE (lock progress thread)
+
+echo "== 3b. the same with NACRE_MPI_THREAD_MULTIPLE=0 (call-scoped locks, no caches)"
+out3b="$(NACRE_MPI_THREAD_MULTIPLE=0 timeout 180 "${MPIC[@]}" -x NACRE_MPI_THREAD_MULTIPLE \
+         -x NACRE_LOG=info -x LD_PRELOAD="$lib" -n "$np" "$prog" nacre:/preload/plain-b.dat 2>&1)"
+echo "$out3b" | grep -v '^\[' || true
+[ "$(checksum "$out3b")" = "$sum1" ] || { echo "checksums differ: $sum1 vs $(checksum "$out3b")"; exit 1; }
+expect_level "$out3b" 0
+grep -q 'extent locks are held only during each call' <<<"$out3b"
+ctl get /preload/plain-b.dat "$state/fetched-b.dat"
+cmp "$state/local.dat" "$state/fetched-b.dat"
 
 echo "== 4. errors: relative nacre: path, and no server configured"
 rc=0; out="$(timeout 60 "${MPIC[@]}" -x LD_PRELOAD="$lib" -n 2 "$prog" --open-fails nacre:relative.dat 2>&1)" || rc=$?

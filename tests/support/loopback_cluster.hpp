@@ -20,10 +20,13 @@ class LoopbackCluster {
  public:
   // store_dir empty: memory stores; else <store_dir>/server-<k>. replicas:
   // copies of every new file's objects (Layout::mirrors).
+  // client_threads false: the clients run without a lock progress thread
+  // (call-scoped locks), as under MPI below MPI_THREAD_MULTIPLE.
   LoopbackCluster(int servers, int clients, uint64_t max_rpc = 4 << 20,
                   LayoutRequest root_default = {1 << 20, -1, -1}, std::string store_dir = "",
-                  uint32_t replicas = 1)
+                  uint32_t replicas = 1, bool client_threads = true)
       : net_(servers, clients) {
+    net_.set_client_threads(client_threads);
     for (int i = 0; i < servers; ++i) {
       std::unique_ptr<store::ObjectStore> st;
       if (store_dir.empty()) st = store::make_memory_store();
