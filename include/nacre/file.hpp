@@ -80,6 +80,25 @@ class NACRE_API File {
   // mode may take either type.
   Status flock(LockType type, bool wait);
 
+  // ---- group lock (Lustre's llapi_group_lock; docs/LOCKS.md) ------------
+  // Takes a GROUP extent lock with group id gid on the whole file. Handles
+  // (in any client) holding the group lock of the same gid share it; every
+  // other access to the file's data by anyone else (PR/PW locks, another
+  // gid) waits until all of them have dropped it. Blocks until granted: the
+  // other clients' locks are called back and their cached writes written
+  // back; this client's cached writes to the file go out first. While held,
+  // this handle's data calls take no extent locks and cache nothing (as
+  // with kLockless): the members coordinate their own I/O, e.g. disjoint
+  // regions or MPI's sync-barrier-sync. Other handles of this process that
+  // use locks on the same file wait for the group like everyone else.
+  // EINVAL: gid 0, or this handle already holds a group lock.
+  Status group_lock(uint64_t gid);
+  // Drops this handle's group lock (close() does too). Its writes are on
+  // the servers already. EINVAL if the handle holds none.
+  Status group_unlock();
+  // The gid of the group lock this handle holds, 0 if none.
+  uint64_t group_lock_id() const;
+
  private:
   friend class FileSystem;
   friend struct client::FileAccess;  // internal layers (MPI-IO) reach the core

@@ -352,6 +352,15 @@ NACRE_API int nacre_file_test_lock(nacre_file_t* file, int type, int64_t start, 
                                    nacre_lock_info_t* info);
 /* Like flock(2): LOCK_SH / LOCK_EX / LOCK_UN, wait = 0 as LOCK_NB. */
 NACRE_API int nacre_file_flock(nacre_file_t* file, int type, int wait);
+/* Group lock (like Lustre's llapi_group_lock; docs/LOCKS.md "Group locks"):
+ * an extent lock on the whole file shared by every handle that holds the
+ * group lock of the same gid (> 0); everyone else's access waits until all
+ * have dropped it. Blocks until granted. While held, the handle's data
+ * calls take no extent locks and cache nothing. EINVAL: gid 0 or already
+ * held by this handle. nacre_file_group_unlock: EINVAL if none is held;
+ * nacre_close drops it too. */
+NACRE_API int nacre_file_group_lock(nacre_file_t* file, uint64_t gid);
+NACRE_API int nacre_file_group_unlock(nacre_file_t* file);
 
 /* Closes and frees the handle (NULL is fine). The handle is freed even when
  * closing fails (the error is returned), like close(2). */

@@ -610,6 +610,20 @@ int nacre_file_flock(nacre_file_t* file, int type, int wait) {
   });
 }
 
+int nacre_file_group_lock(nacre_file_t* file, uint64_t gid) {
+  return guard("nacre_file_group_lock", [&]() -> int {
+    NACRE_NEED(file, "nacre_file_group_lock", "null file");
+    return check(file->file.group_lock(gid));
+  });
+}
+
+int nacre_file_group_unlock(nacre_file_t* file) {
+  return guard("nacre_file_group_unlock", [&]() -> int {
+    NACRE_NEED(file, "nacre_file_group_unlock", "null file");
+    return check(file->file.group_unlock());
+  });
+}
+
 int nacre_close(nacre_file_t* file) {
   return guard("nacre_close", [&]() -> int {
     if (!file) return 0;

@@ -63,13 +63,20 @@ Result<RequestOutcome> LockTable::request(OwnerId owner, Mode mode, GroupId gid,
   e.flags = flags;
 
   const auto blocks = [&](const Entry& x) { return conflicts(x.info, e.info); };
+  const bool joins = mode == Mode::GROUP &&
+                     std::any_of(granted_.begin(), granted_.end(), [&](const Entry& x) {
+                       return x.info.mode == Mode::GROUP && x.info.gid == e.info.gid &&
+                              overlaps(x.info.extent, wanted);
+                     });
   const bool blocked = std::any_of(granted_.begin(), granted_.end(), blocks) ||
-                       std::any_of(waiting_.begin(), waiting_.end(), blocks);
+                       (!joins && std::any_of(waiting_.begin(), waiting_.end(), blocks));
   if (!blocked) {
     e.info.extent = grant_extent(e, 0);
-    const Granted g{e.info.handle, e.info.extent};
+    Granted g{e.info.handle, e.info.extent, {}};
     add_granted(std::move(e));
-    return RequestOutcome{g};
+    if (joins)  // only the new lock can newly block a waiter
+      for (const Entry& w : waiting_) collect_callbacks(w.info, g.callbacks);
+    return RequestOutcome{std::move(g)};
   }
   Wait w{e.info.handle, {}};
   collect_callbacks(e.info, w.callbacks);

@@ -26,8 +26,15 @@
 //    earlier waiter that is still waiting. Waiters that do not conflict with
 //    each other may be granted out of order (non-overlapping or compatible
 //    requests do not wait for each other).
+//  * Joining a group: a GROUP request that conflicts with no granted lock
+//    and overlaps a granted GROUP lock of its own gid is granted at once,
+//    ahead of waiters: they wait for that group, whose members may be
+//    waiting for each other (e.g. in a barrier after taking the lock), so
+//    queueing the joiner could deadlock. The new lock is called back at once
+//    if it blocks a waiter (Granted::callbacks).
 //  Hence every waiter always conflicts with a granted lock or an earlier
-//  waiter, and no waiter is starved by later requests.
+//  waiter, and no waiter is starved by later requests other than members
+//  joining a group it waits for.
 //
 // Blocking callbacks: every granted lock that conflicts with a waiting
 // request must be asked (once) to cancel. Each answer lists the granted locks
@@ -81,6 +88,9 @@ struct RequestFlags {
 struct Granted {
   LockHandle handle = 0;
   Extent extent;  // contains the wanted extent
+  // Only for a GROUP member joining ahead of waiters: the new lock itself
+  // when it blocks a waiter (send it a blocking callback). Else empty.
+  std::vector<LockInfo> callbacks;
 };
 struct Wait {
   LockHandle handle = 0;

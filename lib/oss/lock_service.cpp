@@ -65,6 +65,7 @@ Status LockService::enqueue(const PeerId& peer, uint64_t request_id,
   if (const auto* g = std::get_if<locks::Granted>(&*outcome)) {
     reply.body = wire::encode_body(wire::LockEnqueueReply{
         g->handle, g->extent.start, g->extent.end, grant_flags(m.object_id)});
+    send_callbacks(m.object_id, g->callbacks);  // a group member that joined ahead of waiters
     return Status::ok();
   }
   note_conflict(m.object_id, Clock::now());
@@ -225,7 +226,11 @@ void LockService::send_callbacks(uint64_t object_id, const std::vector<locks::Lo
     o.callback = true;
     o.body = wire::encode_body(wire::LockCallbackBody{opts_.server_index, object_id, cb.handle});
     out_.push_back(std::move(o));
-    called_back_[{object_id, cb.handle}] = CalledBack{peer_of(cb.owner), deadline};
+    // A group lock is given back only by its holder (File::group_unlock,
+    // close, DISCONNECT or a lost lease), however long that takes: no
+    // eviction deadline (Lustre does not time out group locks either).
+    if (cb.mode != locks::Mode::GROUP)
+      called_back_[{object_id, cb.handle}] = CalledBack{peer_of(cb.owner), deadline};
   }
 }
 

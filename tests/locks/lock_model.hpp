@@ -158,8 +158,14 @@ class TableModel {
     Item it;
     it.info = LockInfo{next_++, owner, mode, mode == Mode::GROUP ? gid : 0, wanted, wanted};
     it.no_expand = no_expand;
+    // A GROUP member joins its granted group ahead of waiters.
+    bool joins = false;
+    for (const Item& x : items_)
+      joins = joins || (mode == Mode::GROUP && x.granted && x.info.mode == Mode::GROUP &&
+                        x.info.gid == gid && model_overlap(x.info.extent, wanted));
     bool blocked = false;
-    for (const Item& x : items_) blocked = blocked || conflict(x.info, it.info);
+    for (const Item& x : items_)
+      blocked = blocked || ((x.granted || !joins) && conflict(x.info, it.info));
     ModelAnswer a;
     a.handle = it.info.handle;
     if (!blocked) {
@@ -167,6 +173,11 @@ class TableModel {
       it.granted = true;
       a.granted = true;
       a.extent = it.info.extent;
+      for (const Item& x : items_)
+        if (!x.granted && !it.notified && conflict(it.info, x.info)) {
+          it.notified = true;
+          a.callbacks.push_back(it.info);
+        }
       items_.push_back(it);
       return a;
     }

@@ -497,3 +497,79 @@ TEST_CASE("write-back: truncate by another client lands after the cached writes"
 }
 
 }  // TEST_SUITE
+
+namespace {
+// Group locks (File::group_lock) between three in-process clients: 0 and 1
+// are members of group 9, client 2 is not.
+void group_lock_scenario(bool call_scoped) {
+  LoopbackCluster c(2, 3, 1 << 20, {64 << 10, -1, -1}, "", 1, /*client_threads=*/!call_scoped);
+  auto a = c.fs(0).create("/g");
+  REQUIRE(a.is_ok());
+  auto b = c.fs(1).open("/g", open_flags::kReadWrite);
+  REQUIRE(b.is_ok());
+  auto o = c.fs(2).open("/g", open_flags::kReadWrite);
+  REQUIRE(o.is_ok());
+  // The outsider caches a lock and a write first: the group lock calls it back.
+  std::vector<uint8_t> early(100, 0x33);
+  REQUIRE(o->write_at(200 << 10, early.data(), early.size()).is_ok());
+
+  CHECK(a->group_lock(0).code() == EINVAL);
+  CHECK(a->group_unlock().code() == EINVAL);
+  REQUIRE(a->group_lock(9).is_ok());
+  CHECK(a->group_lock_id() == 9);
+  CHECK(a->group_lock(9).code() == EINVAL);  // already held by this handle
+  REQUIRE(b->group_lock(9).is_ok());
+  const uint64_t cb_a = c.core(0).lock_cache().callbacks_received();
+  const uint64_t cb_b = c.core(1).lock_cache().callbacks_received();
+  // Members write disjoint halves at will: no lock traffic, nothing cached.
+  std::vector<uint8_t> x(64 << 10, 0x01), y(64 << 10, 0x02), got(128 << 10);
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(a->write_at(0, x.data(), x.size()).is_ok());
+    REQUIRE(b->write_at(64 << 10, y.data(), y.size()).is_ok());
+  }
+  CHECK(c.core(0).lock_cache().callbacks_received() == cb_a);
+  CHECK(c.core(1).lock_cache().callbacks_received() == cb_b);
+  CHECK(c.core(0).write_cache().dirty_bytes() == 0);
+  // A member reads what the other wrote (no cache in the way).
+  auto n = a->read_at(0, got.data(), got.size());
+  REQUIRE(n.is_ok());
+  CHECK(got[0] == 0x01);
+  CHECK(got[(64 << 10) + 5] == 0x02);
+  // The outsider's read waits until both members have dropped the lock.
+  std::atomic<bool> done{false};
+  std::vector<uint8_t> seen(128 << 10);
+  std::thread outsider([&] {
+    auto r = o->read_at(0, seen.data(), seen.size());
+    CHECK(r.is_ok());
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(done.load());
+  REQUIRE(a->group_unlock().is_ok());
+  CHECK(a->group_lock_id() == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(done.load());
+  REQUIRE(b->close().is_ok());  // close drops the group lock too
+  outsider.join();
+  CHECK(done.load());
+  CHECK(std::all_of(seen.begin(), seen.begin() + (64 << 10), [](uint8_t v) { return v == 1; }));
+  CHECK(std::all_of(seen.begin() + (64 << 10), seen.end(), [](uint8_t v) { return v == 2; }));
+  // The outsider's early cached write survived the group (written back
+  // when the group lock called its lock back).
+  std::vector<uint8_t> back(100);
+  REQUIRE(a->read_at(200 << 10, back.data(), back.size()).is_ok());
+  CHECK(back == early);
+}
+}  // namespace
+
+TEST_SUITE("inprocess_locks") {
+
+TEST_CASE("group lock: members share it without callbacks; everyone else waits for all of them") {
+  group_lock_scenario(/*call_scoped=*/false);
+}
+
+TEST_CASE("group lock with call-scoped locks (no progress thread): held across calls") {
+  group_lock_scenario(/*call_scoped=*/true);
+}
+
+}  // TEST_SUITE

@@ -174,6 +174,36 @@ TEST_CASE("a holder that does not answer is evicted; waiters proceed; its reques
   CHECK(s.check_peer(B).is_ok());
 }
 
+TEST_CASE("a group lock holder is called back but never evicted; a joining member too") {
+  LockService s({1, {}, std::chrono::milliseconds(20)});
+  auto a = enqueue(s, A, 1, enq_body(7, kGroup, 0, 100, 0, 5));
+  REQUIRE_FALSE(a.deferred);
+  auto b = enqueue(s, B, 2, enq_body(7, kPW, 0, 10));
+  REQUIRE(b.deferred);
+  // C joins group 5 ahead of B's request and is called back at once.
+  auto c = enqueue(s, C, 3, enq_body(7, kGroup, 0, 100, 0, 5));
+  REQUIRE_FALSE(c.deferred);
+  auto out = s.take_outgoing();
+  REQUIRE(out.size() == 2);
+  CHECK(callback_of(out[0]).handle == a.grant.handle);
+  CHECK(out[0].peer == A);
+  CHECK(callback_of(out[1]).handle == c.grant.handle);
+  CHECK(out[1].peer == C);
+  CHECK_FALSE(s.next_deadline().has_value());  // no eviction clock runs
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  s.expire(LockService::Clock::now());
+  CHECK_FALSE(s.evicted(A));
+  CHECK_FALSE(s.evicted(C));
+  // Only when both members give it back is the writer granted.
+  CHECK(cancel(s, A, 7, a.grant.handle).is_ok());
+  CHECK(s.take_outgoing().empty());
+  CHECK(cancel(s, C, 7, c.grant.handle).is_ok());
+  out = s.take_outgoing();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].peer == B);
+  CHECK(out[0].request_id == 2);
+}
+
 TEST_CASE("an evicted client's waiting request gets an ESTALE reply") {
   LockService s({0, {}, std::chrono::milliseconds(10)});
   auto b = enqueue(s, B, 1, enq_body(7, kPW, 0, 10));       // B holds object 7

@@ -149,6 +149,31 @@ TEST_SUITE("lock_table") {
     CHECK(t.find_granted(pr.handle)->gid == 0);
   }
 
+  TEST_CASE("a member joining a granted group passes the waiters, and is called back at once") {
+    LockTable t;
+    const auto a = as_granted(t.request(1, Mode::GROUP, 7, Extent{0, 100}));
+    const auto w = as_wait(t.request(2, Mode::PW, 0, Extent{0, 10}));
+    CHECK(handles(w.callbacks) == std::vector<LockHandle>{a.handle});
+    // Owner 3 joins group 7 although owner 2 waits: the waiter blocks on the
+    // group, and members may wait for each other.
+    const auto b = t.request(3, Mode::GROUP, 7, Extent{0, 100});
+    const auto gb = as_granted(b);
+    CHECK(handles(gb.callbacks) == std::vector<LockHandle>{gb.handle});
+    // Another group does not join; nor does gid 7 where group 7 holds nothing.
+    as_wait(t.request(4, Mode::GROUP, 8, Extent{0, 100}));
+    const auto far = as_granted(t.request(5, Mode::GROUP, 7, Extent{500, 600}));
+    CHECK(far.callbacks.empty());  // blocks no waiter
+    // Overlapping a granted group-7 lock is enough to join.
+    const auto c = as_granted(t.request(6, Mode::GROUP, 7, Extent{5, 600}));
+    CHECK(handles(c.callbacks) == std::vector<LockHandle>{c.handle});
+    // The waiters are served in FIFO order once the group has left.
+    for (LockHandle h : {a.handle, gb.handle, far.handle}) CHECK(t.cancel(h)->granted.empty());
+    const auto p = t.cancel(c.handle);
+    REQUIRE(p.is_ok());
+    CHECK(handles(p->granted) == std::vector<LockHandle>{w.handle});
+    CHECK(t.waiting_count() == 1);  // group 8 waits for the PW lock
+  }
+
   TEST_CASE("release_owner drops locks and waits and grants in FIFO order") {
     LockTable t;
     as_granted(t.request(1, Mode::EX, 0, Extent{0, 100}, kExact));

@@ -1,6 +1,7 @@
 /* mpi.locks.app_c: the C API of application locks (nacre_file_lock,
  * nacre_file_test_lock, nacre_file_flock) between two client ranks of an
- * embedded job, plus argument checks, and concurrent nacre_append. Prints "app_locks_c: OK" on client
+ * embedded job, plus argument checks, concurrent nacre_append, and group
+ * locks (nacre_file_group_lock / _unlock). Prints "app_locks_c: OK" on client
  * rank 0 and exits non-zero on any failure. */
 #include <nacre/nacre.h>
 
@@ -92,6 +93,35 @@ static void client(nacre_runtime_t* rt) {
         ++failures;
       }
     }
+  }
+  MPI_Barrier(comm);
+
+  /* Group lock: both ranks join group 5 and write their own 10 bytes. */
+  {
+    char mine[10], back[20];
+    size_t got = 0;
+    int i;
+    for (i = 0; i < 10; ++i) mine[i] = (char)('A' + rank);
+    expect("null file group lock", nacre_file_group_lock(NULL, 5), EINVAL);
+    expect("null file group unlock", nacre_file_group_unlock(NULL), EINVAL);
+    expect("open for group lock", nacre_open(rt, "/c-locks", NACRE_O_RDWR, 0, NULL, &f), 0);
+    if (!f) { ++failures; return; }
+    expect("group lock gid 0", nacre_file_group_lock(f, 0), EINVAL);
+    expect("group unlock of nothing", nacre_file_group_unlock(f), EINVAL);
+    expect("group lock", nacre_file_group_lock(f, 5), 0);
+    expect("group lock twice", nacre_file_group_lock(f, 5), EINVAL);
+    MPI_Barrier(comm);
+    expect("write under the group lock", nacre_pwrite(f, mine, sizeof mine, rank * 10, NULL), 0);
+    MPI_Barrier(comm);
+    expect("read under the group lock", nacre_pread(f, back, sizeof back, 0, &got), 0);
+    if (got != 20 || back[0] != 'A' || back[10] != 'B') {
+      fprintf(stderr, "app_locks_c: group members read %zu bytes '%c' '%c'\n", got, back[0],
+              back[10]);
+      ++failures;
+    }
+    expect("group unlock", nacre_file_group_unlock(f), 0);
+    expect("group unlock twice", nacre_file_group_unlock(f), EINVAL);
+    expect("close after group lock", nacre_close(f), 0);
   }
 }
 
