@@ -1,6 +1,7 @@
 #include "mpiio_file/info_hints.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,14 @@ Status apply_info(MPI_Info info, FileHints* hints) {
         return Status::error(EINVAL, "hint striping_unit=\"" + v + "\": must be a multiple of " +
                                          std::to_string(kStripeSizeUnit));
       h.striping.stripe_size = static_cast<uint64_t>(*n);
+    } else if (k == "nacre_group_lock") {
+      if (v == "disable") {
+        h.group_lock = 0;
+      } else {
+        auto n = parse_int(k, v, 0, INT64_MAX);
+        if (!n) return n.status().with_context("(a group id, or \"disable\")");
+        h.group_lock = static_cast<uint64_t>(*n);
+      }
     } else {
       NACRE_RETURN_IF_ERROR(collective::apply_hint(h.cb, k, v));
     }
@@ -75,6 +84,7 @@ MPI_Info hints_to_info(const FileHints& hints, const Layout& layout) {
   set("nacre_write_behind_size", std::to_string(hints.cb.write_behind_size));
   set("striping_factor", std::to_string(layout.stripe_count()));
   set("striping_unit", std::to_string(layout.stripe_size));
+  set("nacre_group_lock", hints.group_lock ? std::to_string(hints.group_lock) : "disable");
   return info;
 }
 

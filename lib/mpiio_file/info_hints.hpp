@@ -16,6 +16,10 @@ namespace nacre::mpiio {
 struct FileHints {
   collective::CollectiveHints cb;
   LayoutRequest striping;  // striping_factor -> stripe_count, striping_unit -> stripe_size
+  // nacre_group_lock=<gid>: every rank takes File::group_lock(gid) at open
+  // and keeps it until close (0 or "disable": none). Only the value given at
+  // open counts (docs/LOCKS.md, "Group locks").
+  uint64_t group_lock = 0;
 };
 
 // Applies every key of info (MPI_INFO_NULL: nothing) on top of *hints; on

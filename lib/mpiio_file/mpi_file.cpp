@@ -55,7 +55,13 @@ struct MpiFile::State {
   }
 
   TwoPhaseContext two_phase() {
-    return TwoPhaseContext{comm, core.get(), &file.layout(), hints.cb, &agg_buffer};
+    return TwoPhaseContext{comm, core.get(), &file.layout(), hints.cb, &agg_buffer, locking()};
+  }
+  // The extent locking of this rank's data calls: POSIX locks, or none while
+  // the handle holds a group lock (hint nacre_group_lock).
+  client::IoLocking locking() const {
+    const client::OpenFile* of = client::FileAccess::state(file);
+    return of ? client::io_locking_of(*of) : client::IoLocking{};
   }
   // COLLECTIVE: writes every rank's staged collective writes (no-op on every
   // rank when no collective write was staged since the last flush).
@@ -188,6 +194,11 @@ Result<MpiFile> MpiFile::open(MPI_Comm comm, FileSystem& fs, const std::string& 
   s = agree(st->comm, local);
   if (!s) return fail(s);
   st->core = core_of(st->file);
+  if (st->hints.group_lock != 0) {  // every rank joins the group (blocking)
+    s = agree(st->comm, st->file.group_lock(st->hints.group_lock)
+                            .with_context("hint nacre_group_lock"));
+    if (!s) return fail(s);
+  }
   if (amode & MPI_MODE_APPEND) {
     auto n = st->file.size();
     local = n ? Status::ok() : n.status();
@@ -242,6 +253,7 @@ Status MpiFile::set_view(MPI_Offset disp, MPI_Datatype etype, MPI_Datatype filet
   if (local) local = apply_info(info, &h).with_context(what);
   NACRE_RETURN_IF_ERROR(agree(st.comm, local));
   bcast_hints(st.comm, &h);
+  h.group_lock = st.hints.group_lock;  // only the value at open counts
   st.hints = h;
   st.view = std::move(*view);
   drop_type(&st.etype);
@@ -378,8 +390,8 @@ Result<int64_t> MpiFile::transfer(bool write, bool collective, MPI_Offset offset
     if (nbytes > 0) {
       st.pieces.clear();
       for (const auto& e : st.extents) st.pieces.push_back({e.offset, e.length});
-      s = write ? st.core->write_pieces(st.file.layout(), st.pieces, stream)
-                : st.core->read_pieces(st.file.layout(), st.pieces, stream);
+      s = write ? st.core->write_pieces(st.file.layout(), st.pieces, stream, st.locking())
+                : st.core->read_pieces(st.file.layout(), st.pieces, stream, st.locking());
     }
     if (collective) s = agree(st.comm, s);
     if (!s) return s.with_context(what);
@@ -565,6 +577,11 @@ Status MpiFile::set_atomicity(bool atomic) {
   MPI_Allreduce(&mine, &hi, 1, MPI_INT, MPI_MAX, st_->comm);
   if (lo != hi)
     return Status::error(EINVAL, "set_atomicity of " + st_->path + ": ranks passed different flags");
+  if (atomic && st_->hints.group_lock != 0)
+    return Status::error(EINVAL, "set_atomicity of " + st_->path +
+                                     ": atomic mode needs extent locks, and the file is open "
+                                     "under group lock " + std::to_string(st_->hints.group_lock) +
+                                     " (hint nacre_group_lock), which takes none");
   st_->atomic = atomic;
   return Status::ok();
 }
@@ -579,6 +596,7 @@ Status MpiFile::set_info(MPI_Info info) {
       agree(st_->comm, apply_info(info, &h).with_context("set_info of " + st_->path)));
   bcast_hints(st_->comm, &h);
   h.striping = st_->hints.striping;
+  h.group_lock = st_->hints.group_lock;  // only the value at open counts
   st_->hints = h;
   return Status::ok();
 }

@@ -141,8 +141,8 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
   if (decision.path == collective::IoPath::kIndependent) {
     if (mine.summary.bytes) {
       const auto fp = to_file_pieces(pieces);
-      local = is_write ? ctx.core->write_pieces(*ctx.layout, fp, stream)
-                       : ctx.core->read_pieces(*ctx.layout, fp, stream);
+      local = is_write ? ctx.core->write_pieces(*ctx.layout, fp, stream, ctx.locking)
+                       : ctx.core->read_pieces(*ctx.layout, fp, stream, ctx.locking);
     }
     Status s = agree(comm, local);
     lap(&stats->t_io);
@@ -280,7 +280,7 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
       slot.fp = to_file_pieces(slot.bmap.extents());
       if (io && (!is_write || rd.fill_holes)) {
         lap(&stats->t_exchange);
-        io = ctx.core->read_pieces(*ctx.layout, slot.fp, buf);
+        io = ctx.core->read_pieces(*ctx.layout, slot.fp, buf, ctx.locking);
         lap(&stats->t_io);
       }
       for (int r = 0; r < size; ++r) {
@@ -313,7 +313,7 @@ Status run(const TwoPhaseContext& ctx, bool is_write, std::span<const Extent> pi
       if (is_write) {
         finish(now);
         lap(&stats->t_exchange);
-        if (io) io = ctx.core->write_pieces(*ctx.layout, now.fp, bufs[i % 2]);
+        if (io) io = ctx.core->write_pieces(*ctx.layout, now.fp, bufs[i % 2], ctx.locking);
         lap(&stats->t_io);
       }
       ++stats->rounds;

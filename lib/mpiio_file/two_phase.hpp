@@ -45,6 +45,7 @@ struct TwoPhaseContext {
   const Layout* layout = nullptr;
   collective::CollectiveHints hints;
   std::vector<uint8_t>* agg_buffer = nullptr;
+  client::IoLocking locking;  // of the file handle (none under a group lock)
 };
 
 // What the last call did (for tests and benchmarks).
