@@ -29,6 +29,7 @@ inline constexpr const char* kEnvDeployment = "NACRE_DEPLOYMENT";      // deploy
 inline constexpr const char* kEnvReplicas = "NACRE_REPLICAS";          // deployment.replicas
 inline constexpr const char* kEnvChecksums = "NACRE_CHECKSUMS";        // store.checksums (0/1)
 inline constexpr const char* kEnvCacheMax = "NACRE_CACHE_MAX";         // client.cache_max
+inline constexpr const char* kEnvReadCacheMax = "NACRE_READ_CACHE_MAX"; // client.read_cache_max
 
 // Kinds of object store a server can use.
 enum class StoreKind { kMemory, kDirectory };
@@ -67,6 +68,10 @@ struct NACRE_API Config {
   // write goes straight to the servers; at most 64 GiB). "64MiB" style
   // strings accepted. See docs/LOCKS.md.
   uint64_t cache_max = 64ull << 20;
+  // [client] read_cache_max: bytes of clean data each client rank may keep
+  // from its reads under PR/PW locks, least recently used first out (0 = no
+  // read cache; at most 64 GiB; cache_max = 0 turns it off too).
+  uint64_t read_cache_max = 32ull << 20;
   // [log] level = "error" | "warn" | "info" | "debug".
   std::string log_level = "warn";
   // [deployment] type = "scratch" | "persistent".

@@ -111,8 +111,8 @@ NACRE_API void nacre_version(int* major, int* minor, int* patch);
 
 /* Plain data; fill it with nacre_config_init() or nacre_config_load()
  * before changing fields. Strings are NUL-terminated within their arrays.
- * The fields after log_level came with version 0.2 (the library's soname
- * changed with them). Each field is the config key named in its comment
+ * The fields after log_level came with version 0.2, read_cache_max with 0.3
+ * (the library's soname changed with each). Each field is the config key named in its comment
  * (docs/USER_GUIDE.md, "Configuration"). */
 typedef struct nacre_config {
   int32_t servers;        /* ranks that become servers (embedded mode), >= 1 */
@@ -132,6 +132,7 @@ typedef struct nacre_config {
   int32_t reserved2;      /* keep 0 */
   int64_t store_reserve;  /* store.reserve: memory store bytes faulted in at start */
   int64_t cache_max;      /* client.cache_max: write-back cache bytes, 0 = no cache */
+  int64_t read_cache_max; /* client.read_cache_max: read cache bytes, 0 = none */
 } nacre_config_t;
 
 /* Built-in defaults (1 server, memory store, 1 MiB stripes over all

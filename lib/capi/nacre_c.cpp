@@ -108,6 +108,7 @@ int to_c(const nacre::Config& c, nacre_config_t* out) {
   r.checksums = c.checksums ? (*c.checksums ? 1 : 0) : -1;
   r.store_reserve = static_cast<int64_t>(c.store_reserve);
   r.cache_max = static_cast<int64_t>(c.cache_max);
+  r.read_cache_max = static_cast<int64_t>(c.read_cache_max);
   *out = r;
   return 0;
 }
@@ -145,6 +146,9 @@ Status from_c(const nacre_config_t& c, nacre::Config* out) {
   if (c.cache_max < 0) return bad("client.cache_max", "negative (" + std::to_string(c.cache_max) + ")");
   r.store_reserve = static_cast<uint64_t>(c.store_reserve);
   r.cache_max = static_cast<uint64_t>(c.cache_max);
+  if (c.read_cache_max < 0)
+    return bad("client.read_cache_max", "negative (" + std::to_string(c.read_cache_max) + ")");
+  r.read_cache_max = static_cast<uint64_t>(c.read_cache_max);
   if (c.reserved != 0 || c.reserved2 != 0)
     return bad("reserved", "the reserved fields must be 0 (fill the struct with nacre_config_init)");
   *out = std::move(r);

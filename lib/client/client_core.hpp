@@ -173,6 +173,12 @@ class ClientCore {
     if (cache_limit_ == 0) read_cache_.set_limit(0);
   }
   uint64_t cache_limit() const { return cache_limit_; }
+  // Read cache limit in bytes ([client] read_cache_max); stays 0 while the
+  // write-back limit is 0 or without a progress thread. Call after
+  // set_cache_limit.
+  void set_read_cache_limit(uint64_t bytes) {
+    read_cache_.set_limit(call_scoped_locks_ || cache_limit_ == 0 ? 0 : bytes);
+  }
   const WriteCache& write_cache() const { return write_cache_; }
   const ReadCache& read_cache() const { return read_cache_; }
   static constexpr uint64_t kDefaultCacheBytes = 64ull << 20;

@@ -97,6 +97,9 @@ Status Config::validate() const {
                                               std::to_string(max_rpc_bytes) + ")");
   if (cache_max > (64ull << 30))
     return bad("client.cache_max", "must be at most 64 GiB (got " + std::to_string(cache_max) + ")");
+  if (read_cache_max > (64ull << 30))
+    return bad("client.read_cache_max",
+               "must be at most 64 GiB (got " + std::to_string(read_cache_max) + ")");
   if (replicas < 0 || replicas > 16)
     return bad("deployment.replicas", "must be between 1 and 16 (got " + std::to_string(replicas) + ")");
   if (deployment == DeploymentType::kScratch && replicas > 1)
@@ -126,7 +129,7 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
   }
   static const std::set<std::string> known = {
       "runtime.servers", "store.kind", "store.dir", "store.reserve", "layout.stripe_size", "layout.stripe_count",
-      "transport.max_rpc_bytes", "client.address", "client.cache_max", "log.level", "deployment.type",
+      "transport.max_rpc_bytes", "client.address", "client.cache_max", "client.read_cache_max", "log.level", "deployment.type",
       "deployment.replicas", "store.checksums"};
   static const std::set<std::string> sections = {"runtime", "store", "layout", "transport",
                                                  "client", "log", "deployment"};
@@ -184,6 +187,10 @@ Status Config::merge_toml(const std::string& text, const std::string& origin) {
         auto n = parse_size(key, *txt);
         if (!n) return n.status();
         cache_max = *n;
+      } else if (key == "client.read_cache_max") {
+        auto n = parse_size(key, *txt);
+        if (!n) return n.status();
+        read_cache_max = *n;
       } else if (key == "log.level") {
         log_level = *txt;
       } else if (key == "deployment.type") {
@@ -251,6 +258,11 @@ Status Config::merge_environment() {
     auto n = parse_size(kEnvCacheMax, v);
     if (!n) return n.status();
     cache_max = *n;
+  }
+  if (const char* v = env(kEnvReadCacheMax)) {
+    auto n = parse_size(kEnvReadCacheMax, v);
+    if (!n) return n.status();
+    read_cache_max = *n;
   }
   if (const char* v = env(kEnvLogLevel)) log_level = v;
   if (const char* v = env(kEnvDeployment)) {

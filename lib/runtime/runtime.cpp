@@ -124,6 +124,7 @@ Result<Runtime> Runtime::start(MPI_Comm comm, const Config& config) {
       std::make_unique<transport::MpiClientTransport>(impl->nacre_comm, config.servers),
       config.max_rpc_bytes);
   impl->core->set_cache_limit(config.cache_max);
+  impl->core->set_read_cache_limit(config.read_cache_max);
   impl->core->set_checksums(config.effective_checksums());
   impl->fs = FileSystem(impl->core);
   if (Status r = runtime::rebuild_at_start(impl->fs, impl->client_comm); !r) {

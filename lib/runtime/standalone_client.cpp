@@ -153,6 +153,7 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
   impl->core = std::make_shared<client::ClientCore>(
       std::make_unique<transport::MpiClientTransport>(impl->inter, servers), config.max_rpc_bytes);
   impl->core->set_cache_limit(config.cache_max);
+  impl->core->set_read_cache_limit(config.read_cache_max);
   Status hello = runtime::agree(impl->client_comm, impl->core->hello());
   // Checksums as the server job runs them, unless this client's config says.
   impl->core->set_checksums(config.checksums.value_or(

@@ -50,6 +50,7 @@ static void check_fields(void) {
   CHECK(c.checksums == -1);
   CHECK(c.store_reserve == 0);
   CHECK(c.cache_max == 64 << 20);
+  CHECK(c.read_cache_max == 32 << 20);
   CHECK(c.reserved == 0 && c.reserved2 == 0);
   CHECK(nacre_config_validate(&c) == 0);
 
@@ -58,6 +59,9 @@ static void check_fields(void) {
   bad = c; bad.checksums = 2;       expect_bad("checksums 2", &bad, "store.checksums");
   bad = c; bad.store_reserve = -5;  expect_bad("store_reserve -5", &bad, "store.reserve");
   bad = c; bad.cache_max = -1;      expect_bad("cache_max -1", &bad, "client.cache_max");
+  bad = c; bad.read_cache_max = -1; expect_bad("read_cache_max -1", &bad, "client.read_cache_max");
+  bad = c; bad.read_cache_max = (int64_t)65 << 30;
+  expect_bad("read_cache_max 65 GiB", &bad, "client.read_cache_max");
   bad = c; bad.reserved2 = 1;       expect_bad("reserved2 1", &bad, "reserved");
   /* A scratch deployment cannot have replicas (the C++ validation says why). */
   bad = c; bad.replicas = 2;        expect_bad("scratch with replicas", &bad, "replicas");
@@ -68,17 +72,19 @@ static void check_fields(void) {
   setenv("NACRE_REPLICAS", "2", 1);
   setenv("NACRE_CHECKSUMS", "0", 1);
   setenv("NACRE_CACHE_MAX", "8MiB", 1);
+  setenv("NACRE_READ_CACHE_MAX", "2MiB", 1);
   CHECK(nacre_config_load(&c) == 0);
   CHECK(c.deployment == NACRE_DEPLOYMENT_PERSISTENT);
   CHECK(c.store_kind == NACRE_STORE_DIRECTORY);
   CHECK(c.replicas == 2);
   CHECK(c.checksums == 0);
   CHECK(c.cache_max == 8 << 20);
+  CHECK(c.read_cache_max == 2 << 20);
   unsetenv("NACRE_CHECKSUMS");
   CHECK(nacre_config_load(&c) == 0);
   CHECK(c.checksums == -1); /* unset: the deployment decides */
   const char* vars[] = {"NACRE_DEPLOYMENT", "NACRE_STORE", "NACRE_STORE_DIR", "NACRE_REPLICAS",
-                        "NACRE_CACHE_MAX", "NACRE_SERVERS"};
+                        "NACRE_CACHE_MAX", "NACRE_READ_CACHE_MAX", "NACRE_SERVERS"};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; ++i) unsetenv(vars[i]);
 }
 

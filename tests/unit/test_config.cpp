@@ -18,7 +18,8 @@ using namespace nacre;
 namespace {
 
 const char* const kAllVars[] = {kEnvConfig,      kEnvServers, kEnvStore,   kEnvStoreDir, kEnvStripeSize,
-                                kEnvStripeCount, kEnvMaxRpc,  kEnvAddress, kEnvLogLevel};
+                                kEnvStripeCount, kEnvMaxRpc,  kEnvAddress, kEnvLogLevel,
+                                kEnvCacheMax,    kEnvReadCacheMax};
 
 // Clears every NACRE_* variable for the test and restores the previous
 // environment when it ends.
@@ -158,6 +159,12 @@ TEST_CASE("sizes are accepted as integers and as unit strings") {
   REQUIRE(cfg.merge_toml("[client]\ncache_max = 0", "t.toml").is_ok());
   CHECK(cfg.cache_max == 0);
   CHECK(cfg.validate().is_ok());
+  CHECK(cfg.read_cache_max == (32u << 20));  // the default
+  REQUIRE(cfg.merge_toml("[client]\nread_cache_max = \"4MiB\"", "t.toml").is_ok());
+  CHECK(cfg.read_cache_max == (4u << 20));
+  REQUIRE(cfg.merge_toml("[client]\nread_cache_max = 0", "t.toml").is_ok());
+  CHECK(cfg.read_cache_max == 0);
+  CHECK(cfg.validate().is_ok());
 }
 
 TEST_CASE("every bad value is EINVAL naming its key") {
@@ -198,6 +205,8 @@ TEST_CASE("every bad value is EINVAL naming its key") {
       {"[client]\naddress = 2.5", "client.address"},
       {"[client]\ncache_max = \"65GiB\"", "client.cache_max"},
       {"[client]\ncache_max = \"much\"", "client.cache_max"},
+      {"[client]\nread_cache_max = \"65GiB\"", "client.read_cache_max"},
+      {"[client]\nread_cache_max = \"-1\"", "client.read_cache_max"},
       {"[client]\naddress = { host = \"x\" }", "client.address"},
       {"[log]\nlevel = \"verbose\"", "log.level"},
       {"[log]\nlevel = \"\"", "log.level"},
@@ -287,6 +296,8 @@ TEST_CASE("environment variables are applied by merge_environment") {
   env.set(kEnvMaxRpc, "2MiB");
   env.set(kEnvAddress, "port-name");
   env.set(kEnvLogLevel, "info");
+  env.set(kEnvCacheMax, "16MiB");
+  env.set(kEnvReadCacheMax, "1MiB");
   Config c;
   REQUIRE(c.merge_environment().is_ok());
   REQUIRE(c.validate().is_ok());
@@ -298,6 +309,8 @@ TEST_CASE("environment variables are applied by merge_environment") {
   CHECK(c.max_rpc_bytes == (2u << 20));
   CHECK(c.address == "port-name");
   CHECK(c.log_level == "info");
+  CHECK(c.cache_max == (16u << 20));
+  CHECK(c.read_cache_max == (1u << 20));
 }
 
 TEST_CASE("unset and empty environment variables change nothing") {
@@ -314,6 +327,8 @@ TEST_CASE("unset and empty environment variables change nothing") {
   CHECK(c.max_rpc_bytes == d.max_rpc_bytes);
   CHECK(c.address == d.address);
   CHECK(c.log_level == d.log_level);
+  CHECK(c.cache_max == d.cache_max);
+  CHECK(c.read_cache_max == d.read_cache_max);
 }
 
 TEST_CASE("bad environment values name the variable") {
@@ -323,6 +338,7 @@ TEST_CASE("bad environment values name the variable") {
       {kEnvStore, "tape", true},        {kEnvStripeSize, "1TB", true},
       {kEnvStripeSize, "big", true},    {kEnvStripeCount, "-", true},
       {kEnvStripeCount, "1.5", true},   {kEnvMaxRpc, "1 PiB", true},
+      {kEnvCacheMax, "lots", true},     {kEnvReadCacheMax, "some", true},
   };
   for (const auto& c : cases) {
     CAPTURE(c.var);
