@@ -76,8 +76,14 @@ class BenchFile {
 
 // path: absolute Nacre path; flags: extra open_flags (kWriteThrough,
 // kNoExpand, kLockless); layout: applied when the file is created.
+// group_gid > 0: every rank takes File::group_lock(group_gid) after open
+// (docs/LOCKS.md, "Group locks"); close drops it.
 std::unique_ptr<BenchFile> nacre_bench_file(FileSystem& fs, std::string label, std::string path,
-                                            uint32_t flags, LayoutRequest layout = {});
+                                            uint32_t flags, LayoutRequest layout = {},
+                                            uint64_t group_gid = 0);
+// The ceiling of any client cache: the records copied into (and out of) a
+// buffer in memory that is kept between repetitions (no server, no file).
+std::unique_ptr<BenchFile> memcpy_bench_file(std::string label);
 std::unique_ptr<BenchFile> mpiio_bench_file(std::string label, std::string path);
 std::unique_ptr<BenchFile> posix_bench_file(std::string label, std::string path);
 

@@ -57,8 +57,13 @@ Status agree(MPI_Comm comm, Status mine, const std::string& what) {
 class NacreFile final : public BenchFile {
  public:
   NacreFile(FileSystem& fs, std::string label, std::string path, uint32_t flags,
-            LayoutRequest layout)
-      : fs_(fs), name_(std::move(label)), path_(std::move(path)), flags_(flags), layout_(layout) {}
+            LayoutRequest layout, uint64_t group_gid)
+      : fs_(fs),
+        name_(std::move(label)),
+        path_(std::move(path)),
+        flags_(flags),
+        layout_(layout),
+        group_gid_(group_gid) {}
   const std::string& name() const override { return name_; }
 
   Status open(MPI_Comm comm, bool create) override {
@@ -67,7 +72,9 @@ class NacreFile final : public BenchFile {
     if (create && rank_in(comm) == 0) s = open_one(base | open_flags::kCreate | open_flags::kTruncate);
     NACRE_RETURN_IF_ERROR(agree(comm, s, "create " + path_));
     if (!create || rank_in(comm) != 0) s = open_one(base);
-    return agree(comm, s, "open " + path_);
+    NACRE_RETURN_IF_ERROR(agree(comm, s, "open " + path_));
+    if (group_gid_ != 0) s = file_->group_lock(group_gid_);
+    return agree(comm, s, "group lock on " + path_);
   }
   Status write_at(uint64_t off, const void* buf, size_t len) override {
     auto n = file_->write_at(off, buf, len);
@@ -109,6 +116,7 @@ class NacreFile final : public BenchFile {
   std::string name_, path_;
   uint32_t flags_;
   LayoutRequest layout_;
+  uint64_t group_gid_;
   std::optional<File> file_;
   std::shared_ptr<client::ClientCore> core_;  // kept after close for the counters
 };
@@ -167,6 +175,29 @@ class MpiioFile final : public BenchFile {
  private:
   std::string name_, path_;
   MPI_File fh_ = MPI_FILE_NULL;
+};
+
+class MemcpyFile final : public BenchFile {
+ public:
+  explicit MemcpyFile(std::string label) : name_(std::move(label)) {}
+  const std::string& name() const override { return name_; }
+  Status open(MPI_Comm, bool) override { return Status::ok(); }
+  Status write_at(uint64_t off, const void* buf, size_t len) override {
+    if (mem_.size() < off + len) mem_.resize(off + len);  // kept: grows once
+    std::memcpy(mem_.data() + off, buf, len);
+    return Status::ok();
+  }
+  Status read_at(uint64_t off, void* buf, size_t len) override {
+    if (mem_.size() < off + len) return Status::error(EIO, name_ + ": read past the end");
+    std::memcpy(buf, mem_.data() + off, len);
+    return Status::ok();
+  }
+  Status close(MPI_Comm) override { return Status::ok(); }
+  Status remove(MPI_Comm) override { return Status::ok(); }
+
+ private:
+  std::string name_;
+  std::vector<uint8_t> mem_;
 };
 
 class PosixFile final : public BenchFile {
@@ -235,8 +266,13 @@ class PosixFile final : public BenchFile {
 }  // namespace
 
 std::unique_ptr<BenchFile> nacre_bench_file(FileSystem& fs, std::string label, std::string path,
-                                            uint32_t flags, LayoutRequest layout) {
-  return std::make_unique<NacreFile>(fs, std::move(label), std::move(path), flags, layout);
+                                            uint32_t flags, LayoutRequest layout,
+                                            uint64_t group_gid) {
+  return std::make_unique<NacreFile>(fs, std::move(label), std::move(path), flags, layout,
+                                     group_gid);
+}
+std::unique_ptr<BenchFile> memcpy_bench_file(std::string label) {
+  return std::make_unique<MemcpyFile>(std::move(label));
 }
 std::unique_ptr<BenchFile> mpiio_bench_file(std::string label, std::string path) {
   return std::make_unique<MpiioFile>(std::move(label), std::move(path));

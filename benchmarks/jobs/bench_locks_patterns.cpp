@@ -77,6 +77,7 @@ bool bench_records(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
     systems.push_back(nacre_bench_file(fs, "nacre:lockless", base + "-ll", open_flags::kLockless));
     systems.push_back(mpiio_bench_file("mpiio:" + o.local_dir, o.local_dir + base + ".mpiio"));
     systems.push_back(posix_bench_file("posix:" + o.local_dir, o.local_dir + base + ".posix"));
+    systems.push_back(memcpy_bench_file("memcpy"));  // the ceiling of any cache
     std::vector<uint8_t> out(o.records_file), in(o.records_file);
     for (size_t ri = 0; ri < o.record_sizes.size() && ok; ++ri) {
       const uint64_t rs = o.record_sizes[ri];
@@ -160,6 +161,8 @@ bool bench_ior_hard(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
   systems.push_back(nacre_bench_file(fs, "nacre:locks", base + "-locks", 0));
   systems.push_back(nacre_bench_file(fs, "nacre:no-expand", base + "-noexp", open_flags::kNoExpand));
   systems.push_back(nacre_bench_file(fs, "nacre:lockless", base + "-ll", open_flags::kLockless));
+  // Every client in one group lock: no lock traffic inside, others kept out.
+  systems.push_back(nacre_bench_file(fs, "nacre:group", base + "-grp", 0, {}, 4242));
   systems.push_back(mpiio_bench_file("mpiio:" + o.local_dir, o.local_dir + base + ".mpiio"));
   if (!o.ior_systems.empty()) {
     const std::string list = "," + o.ior_systems + ",";
