@@ -84,6 +84,12 @@ std::unique_ptr<BenchFile> nacre_bench_file(FileSystem& fs, std::string label, s
 // The ceiling of any client cache: the records copied into (and out of) a
 // buffer in memory that is kept between repetitions (no server, no file).
 std::unique_ptr<BenchFile> memcpy_bench_file(std::string label);
+// inner's writes of consecutive records (consecutive in memory too)
+// coalesced, without copying, into calls of up to 4 MiB: the cost of moving
+// the bytes to the servers, the ceiling of a write-back cache whose close
+// has written everything back.
+std::unique_ptr<BenchFile> coalesced_bench_file(std::string label,
+                                                std::unique_ptr<BenchFile> inner);
 std::unique_ptr<BenchFile> mpiio_bench_file(std::string label, std::string path);
 std::unique_ptr<BenchFile> posix_bench_file(std::string label, std::string path);
 

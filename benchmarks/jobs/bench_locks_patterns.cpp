@@ -77,7 +77,9 @@ bool bench_records(FileSystem& fs, MPI_Comm clients, const Options& o, int rep,
     systems.push_back(nacre_bench_file(fs, "nacre:lockless", base + "-ll", open_flags::kLockless));
     systems.push_back(mpiio_bench_file("mpiio:" + o.local_dir, o.local_dir + base + ".mpiio"));
     systems.push_back(posix_bench_file("posix:" + o.local_dir, o.local_dir + base + ".posix"));
-    systems.push_back(memcpy_bench_file("memcpy"));  // the ceiling of any cache
+    systems.push_back(memcpy_bench_file("memcpy"));  // copying alone, no server
+    systems.push_back(coalesced_bench_file(          // moving the bytes, no per-record cost
+        "nacre:bulk", nacre_bench_file(fs, "nacre:bulk", base + "-bulk", open_flags::kLockless)));
     std::vector<uint8_t> out(o.records_file), in(o.records_file);
     for (size_t ri = 0; ri < o.record_sizes.size() && ok; ++ri) {
       const uint64_t rs = o.record_sizes[ri];
