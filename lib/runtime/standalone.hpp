@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <string>
 
 namespace nacre::runtime {
@@ -39,6 +40,11 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
 inline constexpr int kJoinTag = 4712;
 inline constexpr int kWantJoin = 1, kWantWake = 2;
 inline constexpr int kJoinAccepted = 1, kServerStopping = 2;
+// How long server rank 0 waits for a connected job's first message before
+// it drops the connection and accepts the next job (a job that died right
+// after MPI_Comm_connect must not stop the server job from accepting).
+inline constexpr const char* kEnvJoinTimeout = "NACRE_JOIN_TIMEOUT_MS";
+inline constexpr uint64_t kDefaultJoinTimeoutMs = 30000;
 
 // Resolves a client address to an MPI port string (on the calling rank):
 //   "file:<path>"    the file a server wrote with --port-file

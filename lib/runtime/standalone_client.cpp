@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -87,6 +88,10 @@ int serialized_connect(const std::string& address, const std::string& port, MPI_
   if (rank == 0) lock = std::make_unique<ConnectLock>(address, port);
   int rc = MPI_Comm_connect(port.c_str(), MPI_INFO_NULL, 0, comm, inter);
   *verdict = 0;
+  // Test hook (tests/e2e/standalone.sh): a job that dies right after its
+  // connect, before it says what it wants.
+  if (const char* die = std::getenv("NACRE_TEST_DIE_AFTER_CONNECT"); die && *die == '1')
+    ::_exit(3);
   if (rc == MPI_SUCCESS && rank == 0) {
     rc = MPI_Send(&want, 1, MPI_INT, 0, kJoinTag, *inter);
     if (rc == MPI_SUCCESS) rc = MPI_Recv(verdict, 1, MPI_INT, 0, kJoinTag, *inter, MPI_STATUS_IGNORE);

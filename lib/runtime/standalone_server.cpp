@@ -1,4 +1,5 @@
 #include "common/backoff.hpp"
+#include "common/env_ms.hpp"
 #include "common/log.hpp"
 #include "mds/metadata_store.hpp"
 #include "runtime/collective_status.hpp"
@@ -10,6 +11,7 @@
 #include "transport/mpi_transport.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -17,6 +19,30 @@
 namespace nacre::runtime {
 
 namespace {
+
+// Receives what a connecting job's rank 0 wants (kWantJoin / kWantWake)
+// over `knock`, waiting at most `timeout`. False when nothing came: the job
+// died (or hung) between its connect and its first message, and MPI would
+// never tell; the receive is cancelled.
+bool receive_want(MPI_Comm knock, std::chrono::milliseconds timeout, int* want) {
+  MPI_Request req = MPI_REQUEST_NULL;
+  if (MPI_Irecv(want, 1, MPI_INT, 0, kJoinTag, knock, &req) != MPI_SUCCESS) return false;
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  Backoff backoff;
+  for (;;) {
+    int done = 0;
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (done) return true;
+    if (std::chrono::steady_clock::now() >= give_up) break;
+    backoff.pause();
+  }
+  MPI_Cancel(&req);
+  MPI_Status st;
+  MPI_Wait(&req, &st);  // a cancelled receive completes locally
+  int cancelled = 0;
+  MPI_Test_cancelled(&st, &cancelled);
+  return !cancelled;  // it may have arrived after all
+}
 
 Status write_port_file(const std::string& path, const std::string& port) {
   const std::string tmp = path + ".tmp";
@@ -112,6 +138,8 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
   MPI_Comm_dup(comm, &accept_comm);
   std::atomic<bool> stopping{false};
   constexpr int kControlTag = 1, kJoin = 1, kStop = 0;
+  const std::chrono::milliseconds join_timeout(
+      ms_from_env(kEnvJoinTimeout, kDefaultJoinTimeoutMs, 1, 3600000));
   auto tell_others = [&](int what) {
     for (int k = 1; k < size; ++k) MPI_Send(&what, 1, MPI_INT, k, kControlTag, accept_comm);
   };
@@ -151,7 +179,15 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
         return;
       }
       int want = 0;
-      MPI_Recv(&want, 1, MPI_INT, 0, kJoinTag, knock, MPI_STATUS_IGNORE);
+      if (!receive_want(knock, join_timeout, &want)) {
+        // Disconnecting would wait for the silent job forever: only forget
+        // the connection, and go on accepting.
+        log::warn("a client job connected but sent nothing for " +
+                  std::to_string(join_timeout.count()) + " ms (" + kEnvJoinTimeout +
+                  "); it is dropped and the server job keeps accepting client jobs");
+        MPI_Comm_free(&knock);
+        continue;
+      }
       const bool stop = stopping.load();
       const int verdict = !stop && want == kWantJoin ? kJoinAccepted : kServerStopping;
       MPI_Send(&verdict, 1, MPI_INT, 0, kJoinTag, knock);

@@ -6,7 +6,8 @@ set -euo pipefail
 source "${NACRE_SOURCE_DIR:?set NACRE_SOURCE_DIR}/tests/support/standalone_env.sh" nacre-e2e
 client="$build/tests/e2e/nacre_standalone_client"
 
-"$src/scripts/nacre-up.sh" -n 2 -d "$state"
+# A connected job that says nothing is dropped after 2 s (see below).
+NACRE_JOIN_TIMEOUT_MS=2000 "$src/scripts/nacre-up.sh" -n 2 -d "$state"
 MPI+=(--ompi-server "file:$state/ompi-server.uri")
 export NACRE_ADDRESS="file:$state/port"
 
@@ -42,6 +43,18 @@ if out="$(NACRE_ADDRESS=file:/nonexistent timeout 60 "${MPI[@]}" -n 1 "$client" 
   echo "expected failure for a bad address"; exit 1
 fi
 grep -q "cannot read a port from /nonexistent" <<<"$out"
+
+echo "== a job that dies right after its connect does not stop the server job from accepting"
+# It exits before its first message (NACRE_TEST_DIE_AFTER_CONNECT); server
+# rank 0 drops the connection after NACRE_JOIN_TIMEOUT_MS and takes the
+# next job. Before, its accept thread waited for that message forever.
+if NACRE_TEST_DIE_AFTER_CONNECT=1 timeout 60 "${MPI[@]}" -n 1 "$client" list > "$state/died.out" 2>&1; then
+  echo "the job that should have died right after connecting succeeded"; exit 1
+fi
+for i in $(seq 100); do grep -q "sent nothing for 2000 ms" "$state/server.log" && break; sleep 0.1; done
+grep -q "sent nothing for 2000 ms (NACRE_JOIN_TIMEOUT_MS)" "$state/server.log"
+listing="$(timeout 60 "${MPI[@]}" -n 1 "$client" list)"
+grep -q "job first" <<<"$listing"
 
 echo "== a job that connects while the server job shuts down is refused, not hung"
 # The shutdown request holds its wake-up connection back until $state/wake
