@@ -6,7 +6,9 @@
 // for a conflicting lock (so the message is atomic and read-after-write
 // holds), else it refuses with EBUSY and the call takes locks as usual.
 // Replicated files always take client locks: only they order the writes of
-// several clients identically on every copy.
+// several clients identically on every copy. Clients without a progress
+// thread (call-scoped locks) use it for every call that fits one object
+// request, contended or not.
 #include "client/client_core.hpp"
 
 #include "client/copy_reads.hpp"
@@ -17,6 +19,9 @@ namespace nacre::client {
 bool ClientCore::server_side_eligible(const Layout& layout,
                                       std::span<const layout::ObjectRequest> plan) const {
   if (plan.size() != 1 || layout.copies() != 1) return false;
+  // Without a progress thread every such call goes this way: one flagged
+  // RPC instead of LOCK_ENQUEUE + the I/O + LOCK_CANCEL, just as atomic.
+  if (call_scoped_locks_) return true;
   const StripeTarget& t = layout.stripes[plan[0].stripe_index];
   return contention_.contended(t.server, t.object_id);
 }

@@ -57,11 +57,19 @@ struct MpiFile::State {
   TwoPhaseContext two_phase() {
     return TwoPhaseContext{comm, core.get(), &file.layout(), hints.cb, &agg_buffer, locking()};
   }
-  // The extent locking of this rank's data calls: POSIX locks, or none while
-  // the handle holds a group lock (hint nacre_group_lock).
+  // The extent locking of this rank's data calls: POSIX locks (with the
+  // client's caches), or none while the handle holds a group lock (hint
+  // nacre_group_lock). Without a progress thread the locks are call-scoped
+  // and cache nothing, so they would only add RPCs where MPI's nonatomic
+  // mode needs no locks at all: then only atomic mode takes them.
   client::IoLocking locking() const {
     const client::OpenFile* of = client::FileAccess::state(file);
-    return of ? client::io_locking_of(*of) : client::IoLocking{};
+    client::IoLocking l = of ? client::io_locking_of(*of) : client::IoLocking{};
+    if (!atomic && core && core->call_scoped_locks()) {
+      l.enabled = false;
+      l.write_back = false;
+    }
+    return l;
   }
   // COLLECTIVE: writes every rank's staged collective writes (no-op on every
   // rank when no collective write was staged since the last flush).
