@@ -104,6 +104,11 @@ class ClientCore {
   // Null without locking. The progress object's set_paused() is a test hook.
   LockProgress* lock_progress() { return progress_.get(); }
   LockCache& lock_cache() { return lock_cache_; }
+  // Blocking callbacks this client got: applied to its lock cache, or (no
+  // progress thread) drained and dropped at the end of a call.
+  uint64_t lock_callbacks() const {
+    return lock_cache_.callbacks_received() + (progress_ ? progress_->callbacks_drained() : 0);
+  }
   // Objects the servers called contended, and the I/O calls that used
   // server-side locking on them / were refused it (docs/LOCKS.md,
   // "Contended objects").

@@ -110,7 +110,9 @@ void ClientCore::group_unlock(std::vector<LockRef>* held) {
   for (const auto& r : *held) lock_cache_.unuse(r);
   auto refs = lock_cache_.take_cancels_of(*held);
   held->clear();
-  if (!progress_) return;
+  // After DISCONNECT the servers released every lock of this client and may
+  // be gone: nothing to send (an answer would never come).
+  if (!progress_ || disconnected_) return;
   if (!refs.empty()) progress_->send_cancels(*transport_, refs);
   if (call_scoped_locks_) progress_->drain();
 }

@@ -35,8 +35,7 @@ void LockProgress::stop() {
 
 void LockProgress::drain() {
   std::vector<uint8_t> frame;
-  while (transport_->poll_callback(&frame)) {
-  }
+  while (transport_->poll_callback(&frame)) ++drained_;
 }
 
 void LockProgress::set_paused(bool paused) {

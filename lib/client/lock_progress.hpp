@@ -50,6 +50,9 @@ class LockProgress {
   void stop();
   // Receives and discards callback frames that have arrived (no thread).
   void drain();
+  // Callback frames drain() discarded (call-scoped locks: their locks are
+  // cancelled at the end of each call anyway).
+  uint64_t callbacks_drained() const { return drained_.load(); }
 
   // Test hook: a paused thread neither receives callbacks nor cancels (an
   // unresponsive holder). Blocks until the thread has noticed.
@@ -84,6 +87,7 @@ class LockProgress {
   std::atomic<bool> paused_{false};
   std::atomic<bool> paused_ack_{false};
   std::atomic<uint64_t> cancels_sent_{0};
+  std::atomic<uint64_t> drained_{0};
   std::atomic<uint64_t> pings_sent_{0};
   std::atomic<int> ping_servers_{0};
   std::atomic<int64_t> ping_interval_ms_{0};

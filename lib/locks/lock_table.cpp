@@ -63,11 +63,7 @@ Result<RequestOutcome> LockTable::request(OwnerId owner, Mode mode, GroupId gid,
   e.flags = flags;
 
   const auto blocks = [&](const Entry& x) { return conflicts(x.info, e.info); };
-  const bool joins = mode == Mode::GROUP &&
-                     std::any_of(granted_.begin(), granted_.end(), [&](const Entry& x) {
-                       return x.info.mode == Mode::GROUP && x.info.gid == e.info.gid &&
-                              overlaps(x.info.extent, wanted);
-                     });
+  const bool joins = joins_group(e.info);
   const bool blocked = std::any_of(granted_.begin(), granted_.end(), blocks) ||
                        (!joins && std::any_of(waiting_.begin(), waiting_.end(), blocks));
   if (!blocked) {
@@ -86,14 +82,17 @@ Result<RequestOutcome> LockTable::request(OwnerId owner, Mode mode, GroupId gid,
 
 Progress LockTable::reprocess() {
   Progress p;
-  // One FIFO pass reaches the fixpoint: a waiter blocked when the scan
-  // reaches it stays blocked, since later steps of the scan only add granted
-  // locks and do not change the waiters before it.
+  // FIFO scan. A grant only adds a lock, so a waiter found blocked stays
+  // blocked for the rest of the scan, with one exception: a GROUP grant may
+  // let an earlier GROUP waiter of that gid join, so after a GROUP grant the
+  // scan starts over from the front.
   for (size_t i = 0; i < waiting_.size();) {
     const Entry& w = waiting_[i];
     const auto blocks = [&](const Entry& x) { return conflicts(x.info, w.info); };
-    const bool blocked = std::any_of(granted_.begin(), granted_.end(), blocks) ||
-                         std::any_of(waiting_.begin(), waiting_.begin() + static_cast<long>(i), blocks);
+    const bool blocked =
+        std::any_of(granted_.begin(), granted_.end(), blocks) ||
+        (!joins_group(w.info) &&
+         std::any_of(waiting_.begin(), waiting_.begin() + static_cast<long>(i), blocks));
     if (blocked) {
       ++i;
       continue;
@@ -101,11 +100,20 @@ Progress LockTable::reprocess() {
     Entry e = w;
     e.info.extent = grant_extent(e, e.info.handle);
     waiting_.erase(waiting_.begin() + static_cast<long>(i));
+    const bool group = e.info.mode == Mode::GROUP;
     p.granted.push_back(e.info);
     add_granted(std::move(e));
+    if (group) i = 0;
   }
   for (const Entry& w : waiting_) collect_callbacks(w.info, p.callbacks);
   return p;
+}
+
+bool LockTable::joins_group(const LockInfo& r) const {
+  if (r.mode != Mode::GROUP) return false;
+  return std::any_of(granted_.begin(), granted_.end(), [&](const Entry& x) {
+    return x.info.mode == Mode::GROUP && x.info.gid == r.gid && overlaps(x.info.extent, r.wanted);
+  });
 }
 
 Result<Progress> LockTable::cancel(LockHandle handle) {

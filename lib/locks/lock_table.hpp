@@ -26,12 +26,15 @@
 //    earlier waiter that is still waiting. Waiters that do not conflict with
 //    each other may be granted out of order (non-overlapping or compatible
 //    requests do not wait for each other).
-//  * Joining a group: a GROUP request that conflicts with no granted lock
-//    and overlaps a granted GROUP lock of its own gid is granted at once,
-//    ahead of waiters: they wait for that group, whose members may be
-//    waiting for each other (e.g. in a barrier after taking the lock), so
-//    queueing the joiner could deadlock. The new lock is called back at once
-//    if it blocks a waiter (Granted::callbacks).
+//  * Joining a group: a GROUP request or waiter that conflicts with no
+//    granted lock and overlaps a granted GROUP lock of its own gid is
+//    granted ahead of earlier waiters: they wait for that group, whose
+//    members may be waiting for each other (e.g. in a barrier after taking
+//    the lock), so queueing the joiner could deadlock. This holds for a new
+//    request (granted at once; the new lock is called back at once if it
+//    blocks a waiter, Granted::callbacks) and for a member that queued
+//    before its group was granted (granted by the rescan that grants the
+//    group's first lock, or any later one).
 //  Hence every waiter always conflicts with a granted lock or an earlier
 //  waiter, and no waiter is starved by later requests other than members
 //  joining a group it waits for.
@@ -163,6 +166,9 @@ class LockTable {
   Progress reprocess();
   // Lists (and marks) the not-yet-called-back granted locks conflicting with w.
   void collect_callbacks(const LockInfo& w, std::vector<LockInfo>& out);
+  // True when r is a GROUP request overlapping a granted GROUP lock of its
+  // own gid (it may join ahead of waiters; see "Joining a group").
+  bool joins_group(const LockInfo& r) const;
 
   ResourceId resource_;
   ExpansionParams params_;

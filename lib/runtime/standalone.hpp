@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -43,8 +44,23 @@ inline constexpr int kJoinAccepted = 1, kServerStopping = 2;
 // How long server rank 0 waits for a connected job's first message before
 // it drops the connection and accepts the next job (a job that died right
 // after MPI_Comm_connect must not stop the server job from accepting).
+// The client's rank 0 waits as long for the answer (kNoAnswer if none).
 inline constexpr const char* kEnvJoinTimeout = "NACRE_JOIN_TIMEOUT_MS";
 inline constexpr uint64_t kDefaultJoinTimeoutMs = 30000;
+inline constexpr int kNoAnswer = 3;  // the client's verdict when the server said nothing
+// NACRE_JOIN_TIMEOUT_MS (1..3600000), else the default; a bad value is
+// logged. Local.
+std::chrono::milliseconds join_timeout();
+// Receives one int from `source` with `tag` over comm within `timeout`.
+// False when nothing came (the receive is then cancelled): the peer died
+// or hung, which MPI would never report. Local, polling with backoff.
+bool receive_within(MPI_Comm comm, int source, int tag, std::chrono::milliseconds timeout,
+                    int* value);
+// Sends `question` to `peer` and receives its answer, both within
+// `timeout` (a send to a peer that stopped listening can block too). False,
+// with everything cancelled, when either did not complete.
+bool ask_within(MPI_Comm comm, int peer, int tag, int question, std::chrono::milliseconds timeout,
+                int* answer);
 
 // Resolves a client address to an MPI port string (on the calling rank):
 //   "file:<path>"    the file a server wrote with --port-file

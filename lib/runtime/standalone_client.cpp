@@ -92,9 +92,14 @@ int serialized_connect(const std::string& address, const std::string& port, MPI_
   // connect, before it says what it wants.
   if (const char* die = std::getenv("NACRE_TEST_DIE_AFTER_CONNECT"); die && *die == '1')
     ::_exit(3);
+  // Test hook: a job slower than the server's NACRE_JOIN_TIMEOUT_MS.
+  if (const char* ms = std::getenv("NACRE_TEST_STALL_AFTER_CONNECT_MS"); ms && rank == 0)
+    ::usleep(static_cast<useconds_t>(std::strtoul(ms, nullptr, 10) * 1000));
   if (rc == MPI_SUCCESS && rank == 0) {
-    rc = MPI_Send(&want, 1, MPI_INT, 0, kJoinTag, *inter);
-    if (rc == MPI_SUCCESS) rc = MPI_Recv(verdict, 1, MPI_INT, 0, kJoinTag, *inter, MPI_STATUS_IGNORE);
+    // Bounded: a server rank 0 that gave up on us (we were slower than its
+    // NACRE_JOIN_TIMEOUT_MS) never listens or answers, and we hold the
+    // connect locks.
+    if (!ask_within(*inter, 0, kJoinTag, want, join_timeout(), verdict)) *verdict = kNoAnswer;
   }
   int rcs[2] = {rc, *verdict};
   MPI_Bcast(rcs, 2, MPI_INT, 0, comm);
@@ -137,6 +142,13 @@ Result<Runtime> Runtime::connect(MPI_Comm comm, const Config& config) {
                                   &verdict) != MPI_SUCCESS)
     return Status::error(ECONNREFUSED, "cannot connect to the Nacre server job at '" +
                                            config.address + "'");
+  if (verdict == runtime::kNoAnswer) {
+    MPI_Comm_free(&knock);  // a disconnect would wait for the silent server
+    return Status::error(ETIMEDOUT, "the Nacre server job at '" + config.address +
+                                        "' did not answer the join request within " +
+                                        std::to_string(runtime::join_timeout().count()) +
+                                        " ms (" + runtime::kEnvJoinTimeout + ")");
+  }
   if (verdict != runtime::kJoinAccepted) {
     MPI_Comm_disconnect(&knock);
     return Status::error(ECONNREFUSED, "the Nacre server job at '" + config.address +
@@ -192,6 +204,12 @@ Status Runtime::request_server_shutdown() {
   if (runtime::serialized_connect(impl_->address, impl_->port, impl_->client_comm, runtime::kWantWake,
                                   &wake, &verdict) != MPI_SUCCESS)
     return Status::error(EIO, "shutdown: the wake-up connection to the server job failed");
+  if (verdict == runtime::kNoAnswer) {
+    MPI_Comm_free(&wake);
+    return Status::error(ETIMEDOUT, "shutdown: the server job did not answer the wake-up "
+                                    "connection within " +
+                                        std::to_string(runtime::join_timeout().count()) + " ms");
+  }
   MPI_Comm_disconnect(&wake);
   return Status::ok();
 }

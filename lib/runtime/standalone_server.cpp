@@ -1,5 +1,4 @@
 #include "common/backoff.hpp"
-#include "common/env_ms.hpp"
 #include "common/log.hpp"
 #include "mds/metadata_store.hpp"
 #include "runtime/collective_status.hpp"
@@ -19,30 +18,6 @@
 namespace nacre::runtime {
 
 namespace {
-
-// Receives what a connecting job's rank 0 wants (kWantJoin / kWantWake)
-// over `knock`, waiting at most `timeout`. False when nothing came: the job
-// died (or hung) between its connect and its first message, and MPI would
-// never tell; the receive is cancelled.
-bool receive_want(MPI_Comm knock, std::chrono::milliseconds timeout, int* want) {
-  MPI_Request req = MPI_REQUEST_NULL;
-  if (MPI_Irecv(want, 1, MPI_INT, 0, kJoinTag, knock, &req) != MPI_SUCCESS) return false;
-  const auto give_up = std::chrono::steady_clock::now() + timeout;
-  Backoff backoff;
-  for (;;) {
-    int done = 0;
-    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-    if (done) return true;
-    if (std::chrono::steady_clock::now() >= give_up) break;
-    backoff.pause();
-  }
-  MPI_Cancel(&req);
-  MPI_Status st;
-  MPI_Wait(&req, &st);  // a cancelled receive completes locally
-  int cancelled = 0;
-  MPI_Test_cancelled(&st, &cancelled);
-  return !cancelled;  // it may have arrived after all
-}
 
 Status write_port_file(const std::string& path, const std::string& port) {
   const std::string tmp = path + ".tmp";
@@ -138,8 +113,7 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
   MPI_Comm_dup(comm, &accept_comm);
   std::atomic<bool> stopping{false};
   constexpr int kControlTag = 1, kJoin = 1, kStop = 0;
-  const std::chrono::milliseconds join_timeout(
-      ms_from_env(kEnvJoinTimeout, kDefaultJoinTimeoutMs, 1, 3600000));
+  const std::chrono::milliseconds join_timeout = runtime::join_timeout();
   auto tell_others = [&](int what) {
     for (int k = 1; k < size; ++k) MPI_Send(&what, 1, MPI_INT, k, kControlTag, accept_comm);
   };
@@ -179,7 +153,7 @@ Status run_standalone_server(MPI_Comm comm, const Config& config, const Standalo
         return;
       }
       int want = 0;
-      if (!receive_want(knock, join_timeout, &want)) {
+      if (!receive_within(knock, 0, kJoinTag, join_timeout, &want)) {
         // Disconnecting would wait for the silent job forever: only forget
         // the connection, and go on accepting.
         log::warn("a client job connected but sent nothing for " +

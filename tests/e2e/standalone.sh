@@ -55,6 +55,16 @@ for i in $(seq 100); do grep -q "sent nothing for 2000 ms" "$state/server.log" &
 grep -q "sent nothing for 2000 ms (NACRE_JOIN_TIMEOUT_MS)" "$state/server.log"
 listing="$(timeout 60 "${MPI[@]}" -n 1 "$client" list)"
 grep -q "job first" <<<"$listing"
+# A job slower than that (it says what it wants after 3 s) is dropped too;
+# it gives up on the answer after its own NACRE_JOIN_TIMEOUT_MS, with a
+# clear error, and releases the connect locks for the next job.
+if out="$(NACRE_TEST_STALL_AFTER_CONNECT_MS=3000 NACRE_JOIN_TIMEOUT_MS=2000 timeout 60 \
+          "${MPI[@]}" -x NACRE_TEST_STALL_AFTER_CONNECT_MS -x NACRE_JOIN_TIMEOUT_MS -n 1 "$client" list 2>&1)"; then
+  echo "the stalled job should have failed"; exit 1
+fi
+grep -q "did not answer the join request within 2000 ms (NACRE_JOIN_TIMEOUT_MS)" <<<"$out" || { echo "$out"; exit 1; }
+listing="$(timeout 60 "${MPI[@]}" -n 1 "$client" list)"
+grep -q "job first" <<<"$listing"
 
 echo "== a job that connects while the server job shuts down is refused, not hung"
 # The shutdown request holds its wake-up connection back until $state/wake

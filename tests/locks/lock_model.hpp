@@ -239,9 +239,17 @@ class TableModel {
       changed = false;
       for (size_t i = 0; i < items_.size() && !changed; ++i) {
         if (items_[i].granted) continue;
+        // A GROUP waiter overlapping a granted lock of its group joins it
+        // ahead of earlier waiters.
+        bool joins = false;
+        for (const Item& g : items_)
+          joins = joins || (items_[i].info.mode == Mode::GROUP && g.granted &&
+                            g.info.mode == Mode::GROUP && g.info.gid == items_[i].info.gid &&
+                            model_overlap(g.info.extent, items_[i].info.wanted));
         bool blocked = false;
         for (size_t j = 0; j < items_.size(); ++j)
-          if ((items_[j].granted || j < i) && conflict(items_[j].info, items_[i].info)) blocked = true;
+          if ((items_[j].granted || (j < i && !joins)) && conflict(items_[j].info, items_[i].info))
+            blocked = true;
         if (blocked) continue;
         items_[i].info.extent = expand_now(items_[i]);
         items_[i].granted = true;

@@ -121,7 +121,7 @@ TEST_CASE("call-scoped locks (no progress thread): spanning writes are still ato
 TEST_CASE("call-scoped locks: no lock or cached byte outlives a call; others never wait") {
   LoopbackCluster c(2, 2, 1 << 20, {64 << 10, -1, -1}, "", 1, /*client_threads=*/false);
   for (int i = 0; i < 2; ++i) {
-    CHECK(c.core(i).call_scoped_locks());
+    REQUIRE(c.core(i).call_scoped_locks());
     c.core(i).set_cache_limit(64 << 20);  // ignored: nothing is cached
     CHECK(c.core(i).cache_limit() == 0);
   }
@@ -139,7 +139,10 @@ TEST_CASE("call-scoped locks: no lock or cached byte outlives a call; others nev
   REQUIRE(n.is_ok());
   CHECK(std::all_of(got.begin(), got.begin() + 2048, [](uint8_t v) { return v == 0x11; }));
   CHECK(std::all_of(got.begin() + 2048, got.end(), [](uint8_t v) { return v == 0x22; }));
-  CHECK(c.core(0).lock_cache().callbacks_received() == 0);
+  CHECK(c.core(0).lock_callbacks() == 0);
+  // Each of those calls fit one object: one server-side locked RPC, no lock.
+  CHECK(c.core(0).server_locked_ios() == 1);
+  CHECK(c.core(1).server_locked_ios() == 2);
   // Size and append take whole-object locks, given back at once too.
   auto size = a->size();
   REQUIRE(size.is_ok());
@@ -172,7 +175,7 @@ TEST_CASE("lock aging: a lock unused for NACRE_LOCK_MAX_AGE_MS is cancelled, its
   auto n = r->read_at(0, got.data(), got.size());
   REQUIRE(n.is_ok());
   CHECK(got == data);
-  CHECK(c.core(0).lock_cache().callbacks_received() == 0);
+  CHECK(c.core(0).lock_callbacks() == 0);
 }
 
 TEST_CASE("lock aging: NACRE_LOCK_MAX_AGE_MS=0 keeps cached locks; a bad value uses the default") {
@@ -519,16 +522,16 @@ void group_lock_scenario(bool call_scoped) {
   CHECK(a->group_lock_id() == 9);
   CHECK(a->group_lock(9).code() == EINVAL);  // already held by this handle
   REQUIRE(b->group_lock(9).is_ok());
-  const uint64_t cb_a = c.core(0).lock_cache().callbacks_received();
-  const uint64_t cb_b = c.core(1).lock_cache().callbacks_received();
+  const uint64_t cb_a = c.core(0).lock_callbacks();
+  const uint64_t cb_b = c.core(1).lock_callbacks();
   // Members write disjoint halves at will: no lock traffic, nothing cached.
   std::vector<uint8_t> x(64 << 10, 0x01), y(64 << 10, 0x02), got(128 << 10);
   for (int i = 0; i < 20; ++i) {
     REQUIRE(a->write_at(0, x.data(), x.size()).is_ok());
     REQUIRE(b->write_at(64 << 10, y.data(), y.size()).is_ok());
   }
-  CHECK(c.core(0).lock_cache().callbacks_received() == cb_a);
-  CHECK(c.core(1).lock_cache().callbacks_received() == cb_b);
+  CHECK(c.core(0).lock_callbacks() == cb_a);
+  CHECK(c.core(1).lock_callbacks() == cb_b);
   CHECK(c.core(0).write_cache().dirty_bytes() == 0);
   // A member reads what the other wrote (no cache in the way).
   auto n = a->read_at(0, got.data(), got.size());
@@ -570,6 +573,21 @@ TEST_CASE("group lock: members share it without callbacks; everyone else waits f
 
 TEST_CASE("group lock with call-scoped locks (no progress thread): held across calls") {
   group_lock_scenario(/*call_scoped=*/true);
+}
+
+TEST_CASE("a group-locked file closed after the client shut down: close returns, sends nothing") {
+  for (bool call_scoped : {false, true}) {
+    CAPTURE(call_scoped);
+    LoopbackCluster c(2, 1, 1 << 20, {64 << 10, -1, -1}, "", 1, /*client_threads=*/!call_scoped);
+    auto f = c.fs(0).create("/late");
+    REQUIRE(f.is_ok());
+    REQUIRE(f->group_lock(5).is_ok());
+    c.stop();  // DISCONNECT: the servers dropped the group lock and stopped
+    // A LOCK_CANCEL now would wait for an answer forever (ctest's timeout).
+    const Status s = f->close();
+    CHECK(s.code() == ENOTCONN);  // the CLOSE itself cannot reach server 0
+    CHECK(f->group_lock_id() == 0);
+  }
 }
 
 }  // TEST_SUITE

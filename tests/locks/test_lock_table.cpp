@@ -174,6 +174,24 @@ TEST_SUITE("lock_table") {
     CHECK(t.waiting_count() == 1);  // group 8 waits for the PW lock
   }
 
+  TEST_CASE("a member that queued before its group was granted joins it ahead of an outsider") {
+    // X holds PW; member A queues for group 7, outsider C queues for PW,
+    // member B queues for group 7 (nothing of group 7 granted yet). When X
+    // goes, A is granted, and B must join too: C waits for the group, and
+    // A may be waiting for B (a barrier), so B behind C would deadlock.
+    LockTable t;
+    const auto x = as_granted(t.request(1, Mode::PW, 0, Extent{0, 100}, kExact));
+    const auto a = as_wait(t.request(2, Mode::GROUP, 7, Extent{0, 100}));
+    const auto c = as_wait(t.request(3, Mode::PW, 0, Extent{10, 20}));
+    const auto b = as_wait(t.request(4, Mode::GROUP, 7, Extent{0, 100}));
+    const auto p = t.cancel(x.handle);
+    REQUIRE(p.is_ok());
+    CHECK(handles(p->granted) == std::vector<LockHandle>{a.handle, b.handle});
+    CHECK(handles(t.waiting()) == std::vector<LockHandle>{c.handle});
+    // Both members block the outsider: each is called back once.
+    CHECK(handles(p->callbacks) == std::vector<LockHandle>{a.handle, b.handle});
+  }
+
   TEST_CASE("release_owner drops locks and waits and grants in FIFO order") {
     LockTable t;
     as_granted(t.request(1, Mode::EX, 0, Extent{0, 100}, kExact));

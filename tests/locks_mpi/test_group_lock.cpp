@@ -54,14 +54,14 @@ int main(int argc, char** argv) {
     }
     env.barrier();
     if (member) {
-      const uint64_t callbacks_before = core->lock_cache().callbacks_received();
+      const uint64_t callbacks_before = core->lock_callbacks();
       std::vector<uint8_t> rec(kRecord);
       for (int i = 0; i < records; ++i) {
         const uint64_t r = static_cast<uint64_t>(i) * kMembers + static_cast<uint64_t>(env.rank);
         for (uint64_t b = 0; b < kRecord; ++b) rec[b] = stamp(r, b);
         REQUIRE_OK(f->write_at(r * kRecord, rec.data(), rec.size()));
       }
-      CHECK(core->lock_cache().callbacks_received() == callbacks_before);
+      CHECK(core->lock_callbacks() == callbacks_before);
       CHECK(core->write_cache().dirty_bytes() == 0);
     }
     env.barrier();

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       auto probe = env.fs.open("/gh", nacre::open_flags::kRead);
       REQUIRE_OK(probe);
       auto core = nacre::client::FileAccess::core(*probe);
-      const uint64_t callbacks = core->lock_cache().callbacks_received();
+      const uint64_t callbacks = core->lock_callbacks();
       // Interleaved records through a view, written collectively.
       MPI_Datatype rec;
       MPI_Type_vector(kRecords, kRecord, kMembers * kRecord, MPI_BYTE, &rec);
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
       for (int64_t b = 0; b < tail; ++b) t[b] = byte_of(at + b);
       REQUIRE_OK(f->write_at(at, t.data(), tail, MPI_BYTE));
       REQUIRE_OK(f->sync());
-      CHECK(core->lock_cache().callbacks_received() == callbacks);
+      CHECK(core->lock_callbacks() == callbacks);
       // Only the group's locks: one per stripe object of the file.
       CHECK(core->lock_cache().cached_count() == f->layout().stripe_count());
       MPI_Type_free(&rec);
