@@ -89,8 +89,11 @@ class NACRE_API File {
   // back; this client's cached writes to the file go out first. While held,
   // this handle's data calls take no extent locks and cache nothing (as
   // with kLockless): the members coordinate their own I/O, e.g. disjoint
-  // regions or MPI's sync-barrier-sync. Other handles of this process that
-  // use locks on the same file wait for the group like everyone else.
+  // regions or MPI's sync-barrier-sync. Other handles of this process are
+  // not kept out (a client never conflicts with its own locks): do not mix
+  // their I/O with the group's. A group lock is never evicted; without a
+  // lock progress thread (MPI below MPI_THREAD_MULTIPLE) a killed holder's
+  // lock stays until the server job ends.
   // EINVAL: gid 0, or this handle already holds a group lock.
   Status group_lock(uint64_t gid);
   // Drops this handle's group lock (close() does too). Its writes are on
