@@ -26,7 +26,7 @@
 // with NACRE_LOCK_CONTENTION_MS=0, that they did not).
 //
 //   test_torture --servers N [--mpi-init plain] [--seed S] [--ops N] [--rounds R] [--lockless] [--write-through]
-//                [--server-locking yes|no|any] [--read-cache-hits yes]
+//                [--server-locking yes|no|any] [--read-cache-hits yes] [--aged-locks yes]
 // --read-cache-hits yes: some reads must have been served by the clients'
 // read caches (with client locks kept, i.e. NACRE_LOCK_CONTENTION_MS=0).
 #include "locks_job.hpp"
@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
   const bool write_through = std::find(args.begin(), args.end(), "--write-through") != args.end();
   const std::string server_locking = mpicheck::arg_value(args, "--server-locking", "any");
   const bool want_hits = mpicheck::arg_value(args, "--read-cache-hits", "no") == "yes";
+  const bool want_aged = mpicheck::arg_value(args, "--aged-locks", "no") == "yes";
 
   return mpicheck::run_embedded(argc, argv, config, [&](mpicheck::Env& env) {
     if (env.rank == 0) {
@@ -245,20 +246,23 @@ int main(int argc, char** argv) {
       CHECK_EQ(raw_violations, 0L);
     }
     const auto core = nacre::client::FileAccess::core(*f);
-    long totals[7] = {atomicity_violations, raw_violations, reads, writes,
+    long totals[8] = {atomicity_violations, raw_violations, reads, writes,
                       static_cast<long>(core->server_locked_ios()),
                       static_cast<long>(core->server_lock_refusals()),
-                      static_cast<long>(core->read_cache().hits())};
-    long sums[7];
-    MPI_Allreduce(totals, sums, 7, MPI_LONG, MPI_SUM, env.comm);
+                      static_cast<long>(core->read_cache().hits()),
+                      static_cast<long>(core->lock_cache().aged_out())};
+    long sums[8];
+    MPI_Allreduce(totals, sums, 8, MPI_LONG, MPI_SUM, env.comm);
     if (env.rank == 0) {
       std::printf("mpi.locks.torture: %ld writes, %ld reads in %.2f s; atomicity violations %ld, "
                   "read-after-write violations %ld (chunks); server-locked calls %ld "
-                  "(refused %ld); read-cache hits %ld\n",
-                  sums[3], sums[2], MPI_Wtime() - t0, sums[0], sums[1], sums[4], sums[5], sums[6]);
+                  "(refused %ld); read-cache hits %ld; locks aged out %ld\n",
+                  sums[3], sums[2], MPI_Wtime() - t0, sums[0], sums[1], sums[4], sums[5], sums[6],
+                  sums[7]);
       std::fflush(stdout);
     }
     if (want_hits) CHECK(sums[6] > 0);
+    if (want_aged) CHECK(sums[7] > 0);
     if (server_locking == "yes") CHECK(sums[4] > 0);
     if (server_locking == "no") CHECK_EQ(sums[4], 0L);
     CHECK_OK(f->close());
