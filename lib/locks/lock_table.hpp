@@ -113,8 +113,13 @@ struct Progress {
 
 class LockTable {
  public:
-  explicit LockTable(ResourceId resource = 0, ExpansionParams params = {})
-      : resource_(resource), params_(params) {}
+  // first_handle: the first handle to give out (a table made again for a
+  // resource continues above every handle the previous one gave out).
+  explicit LockTable(ResourceId resource = 0, ExpansionParams params = {},
+                     LockHandle first_handle = 1)
+      : resource_(resource), params_(params), next_handle_(first_handle < 1 ? 1 : first_handle) {}
+  // The handle the next request gets.
+  LockHandle next_handle() const { return next_handle_; }
 
   ResourceId resource() const { return resource_; }
   const ExpansionParams& params() const { return params_; }

@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "wire/messages.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace nacre::oss {
@@ -54,14 +55,18 @@ Status LockService::enqueue(const PeerId& peer, uint64_t request_id,
   if (!wanted.valid())
     return Status::error(EINVAL, "LOCK_ENQUEUE: empty extent [" + std::to_string(m.start) + ", " +
                                      std::to_string(m.end) + ")");
-  auto [it, created] = tables_.try_emplace(m.object_id, m.object_id, opts_.expansion);
+  auto [it, created] = tables_.try_emplace(m.object_id, m.object_id, opts_.expansion,
+                                           next_fresh_handle_);
   (void)created;
   // On a contended object nothing is expanded: the others do server-side
   // locked I/O all over it, and a grown lock would refuse all of theirs.
   const bool no_expand = (m.flags & wire::kLockFlagNoExpand) != 0 || contended(m.object_id);
   auto outcome = it->second.request(owner_of(peer), mode, m.gid, wanted,
                                     locks::RequestFlags{no_expand});
-  if (!outcome) return outcome.status();
+  if (!outcome) {
+    prune(m.object_id);
+    return outcome.status();
+  }
   if (const auto* g = std::get_if<locks::Granted>(&*outcome)) {
     reply.body = wire::encode_body(wire::LockEnqueueReply{
         g->handle, g->extent.start, g->extent.end, grant_flags(m.object_id)});
@@ -94,7 +99,15 @@ Status LockService::cancel(const PeerId& peer, std::span<const uint8_t> body) {
   called_back_.erase({m.object_id, m.handle});
   waiters_.erase({m.object_id, m.handle});  // a withdrawn request gets no grant
   apply(m.object_id, *progress);
+  prune(m.object_id);
   return Status::ok();
+}
+
+void LockService::prune(uint64_t object_id) {
+  auto it = tables_.find(object_id);
+  if (it == tables_.end() || !it->second.empty()) return;
+  next_fresh_handle_ = std::max(next_fresh_handle_, it->second.next_handle());
+  tables_.erase(it);
 }
 
 Status LockService::server_side_lock(const PeerId& peer, uint64_t object_id,
@@ -170,10 +183,13 @@ void LockService::drop_peer(const PeerId& peer, const Status& why) {
     else ++it;
   }
   const locks::OwnerId owner = owner_of(peer);
+  std::vector<uint64_t> touched;
   for (auto& [object_id, table] : tables_) {
     if (table.locks_of(owner).empty()) continue;
     apply(object_id, table.release_owner(owner));
+    touched.push_back(object_id);
   }
+  for (uint64_t object_id : touched) prune(object_id);
 }
 
 std::optional<LockService::Clock::time_point> LockService::next_deadline() const {

@@ -139,9 +139,14 @@ class LockService {
   void drop_peer(const transport::PeerId& peer, const Status& why);
 
   LockServiceOptions opts_;
-  // By object id. A table is kept once made (even empty) so lock handles
-  // stay unique per object for the life of the server.
+  // By object id; a table goes as soon as it is empty (prune), and a new one
+  // starts its handles at next_fresh_handle_, above every handle this
+  // server gave out, so handles stay unique per object for the life of the
+  // server while memory follows the objects in use.
   std::map<uint64_t, locks::LockTable> tables_;
+  locks::LockHandle next_fresh_handle_ = 1;
+  // Drops the table of object_id if it holds no lock and no request.
+  void prune(uint64_t object_id);
   std::map<Key, Waiter> waiters_;                // waiting requests
   std::map<Key, CalledBack> called_back_;        // granted locks being called back
   std::map<transport::PeerId, std::string> evicted_;  // -> reason

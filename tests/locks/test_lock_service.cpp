@@ -204,6 +204,39 @@ TEST_CASE("a group lock holder is called back but never evicted; a joining membe
   CHECK(out[0].request_id == 2);
 }
 
+TEST_CASE("an empty lock table goes away; the next one never reuses a handle") {
+  LockService s({});
+  auto a = enqueue(s, A, 1, enq_body(7, kPW, 0, 10));
+  REQUIRE_FALSE(a.deferred);
+  auto b = enqueue(s, B, 2, enq_body(7, kPW, 0, 10));
+  REQUIRE(b.deferred);
+  (void)s.take_outgoing();
+  CHECK(s.table_count() == 1);
+  CHECK(cancel(s, A, 7, a.grant.handle).is_ok());  // grants B
+  CHECK(s.table_count() == 1);
+  auto out = s.take_outgoing();
+  REQUIRE(out.size() == 1);
+  wire::LockEnqueueReply gb;
+  REQUIRE(wire::decode_body(out[0].body, gb, "grant").is_ok());
+  CHECK(cancel(s, B, 7, gb.handle).is_ok());
+  CHECK(s.table_count() == 0);  // nothing left on object 7
+  // A stale cancel of an old handle finds nothing, and new handles are fresh.
+  CHECK(cancel(s, A, 7, a.grant.handle).code() == ENOENT);
+  auto c = enqueue(s, A, 3, enq_body(7, kPW, 0, 10));
+  REQUIRE_FALSE(c.deferred);
+  CHECK(c.grant.handle > gb.handle);
+  // A departing client's tables go too.
+  auto d = enqueue(s, C, 4, enq_body(9, kPR, 0, 10));
+  REQUIRE_FALSE(d.deferred);
+  CHECK(s.table_count() == 2);
+  s.release_peer(A);
+  s.release_peer(C);
+  CHECK(s.table_count() == 0);
+  // A refused request leaves no table behind.
+  CHECK(enqueue(s, A, 5, enq_body(11, kPW, 10, 10)).status.code() == EINVAL);
+  CHECK(s.table_count() == 0);
+}
+
 TEST_CASE("an evicted client's waiting request gets an ESTALE reply") {
   LockService s({0, {}, std::chrono::milliseconds(10)});
   auto b = enqueue(s, B, 1, enq_body(7, kPW, 0, 10));       // B holds object 7
