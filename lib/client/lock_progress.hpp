@@ -64,9 +64,10 @@ class LockProgress {
   void set_ping(int servers, std::chrono::milliseconds interval);
   uint64_t pings_sent() const { return pings_sent_.load(); }
   // Lock aging: the thread cancels cached locks unused for `max_age` (0:
-  // never; default kDefaultLockMaxAge). Call before or after start().
+  // never, the default: see docs/LOCKS.md, "Aging", for the open race that
+  // keeps it off). Call before or after start().
   void set_lock_max_age(std::chrono::milliseconds max_age) { max_age_ms_ = max_age.count(); }
-  static constexpr std::chrono::milliseconds kDefaultLockMaxAge{600000};
+  static constexpr std::chrono::milliseconds kDefaultLockMaxAge{0};
 
   // Cancels refs over t (the progress thread's transport or, for locks a
   // call drops at once, the caller's): before_cancel for each, then every
